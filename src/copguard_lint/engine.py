@@ -1,0 +1,319 @@
+"""The engine: one parse and one batched traversal per file, then project rules.
+
+Front doors (the CLI, the flake8 plugin, tests) all come through `Engine`, so
+they produce the same findings with the same messages.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import sys
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
+
+import libcst as cst
+
+from . import suppressions
+from .config import Settings
+from .context import FileContext
+from .findings import FileError, FileResult, Finding, Severity, Span, SuppressionComment
+from .fingerprint import fingerprint, normalise_line
+from .globs import matches_any
+from .project import Project
+from .registry import all_rules, is_selected, split_rules
+from .rule import AnyRule, Analysis, ProjectRule, Rule, analyses_for
+from .rules.engine_rules import UnanalysableFile
+from .source import SourceError, decode_source
+
+# libcst's recursive descent can exhaust the default stack on deeply nested
+# expressions; a deeper limit turns most such files into results, and the
+# RecursionError handler below turns the rest into a COP001 finding.
+_RECURSION_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run found, sorted and ready for any reporter."""
+
+    findings: Tuple[Finding, ...]
+    suppressed: Tuple[Tuple[Finding, SuppressionComment], ...]
+    errors: Tuple[FileError, ...]
+    files: Tuple[str, ...]
+    rules: Tuple[AnyRule, ...] = field(default=(), compare=False)
+    suppression_comments: Tuple[SuppressionComment, ...] = ()
+
+    @property
+    def counts_by_rule(self) -> Dict[str, int]:
+        counts: Dict[str, int] = {}
+        for finding in self.findings:
+            counts[finding.rule] = counts.get(finding.rule, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+class Engine:
+    """Runs a fixed set of enabled rules under fixed settings."""
+
+    def __init__(self, settings: Settings, rules: Optional[Sequence[AnyRule]] = None) -> None:
+        self.settings = settings
+        candidates = tuple(rules) if rules is not None else all_rules()
+        self.rules: Tuple[AnyRule, ...] = tuple(
+            rule for rule in candidates if is_selected(rule.code, settings.select, settings.ignore)
+        )
+        self.rule_by_code = {rule.code: rule for rule in self.rules}
+        self.file_rules, self.project_rules = split_rules(self.rules)
+        self.analyses: Tuple[Type[Analysis], ...] = analyses_for(
+            (*self.file_rules, *self.project_rules)
+        )
+        self.report_unanalysable = "COP001" in self.rule_by_code
+        self.prefilter = _prefilter(self.file_rules, self.project_rules)
+
+    # -- one file -------------------------------------------------------
+    def lint_path(self, path: Path, display: str) -> FileResult:
+        """Read and lint one file; unreadable files become COP001 findings."""
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError:
+            return self._unanalysable(display, "is a directory, not a Python file")
+        except PermissionError:
+            return self._unanalysable(display, "cannot be read: permission denied")
+        except FileNotFoundError:
+            return self._unanalysable(display, "disappeared before it could be read")
+        except OSError as error:
+            return self._unanalysable(display, f"cannot be read: {error.strerror or error}")
+        return self.lint_source(display, data)
+
+    def lint_source(self, display: str, data, *, use_prefilter: bool = True) -> FileResult:
+        """Lint source given as bytes (decoded as Python does) or as text."""
+        if isinstance(data, bytes):
+            try:
+                text, _ = decode_source(data)
+            except SourceError as error:
+                return self._unanalysable(display, error.reason, error.line, error.column)
+        else:
+            text = data[1:] if data.startswith("\ufeff") else data
+        comments = suppressions.scan(display, text)
+        if use_prefilter and self.prefilter is not None and not self.prefilter.search(text):
+            problem = _cheap_syntax_check(text)
+            if problem is None:
+                return FileResult(display, suppressions=comments, parsed=False)
+        try:
+            module = _parse(text)
+        except cst.ParserSyntaxError as error:
+            reason, line, column = _describe_syntax_error(text, error)
+            return self._unanalysable(display, reason, line, column, comments)
+        except RecursionError:
+            return self._unanalysable(
+                display, "too deeply nested for the parser (recursion limit reached)", comments=comments
+            )
+        except Exception as error:  # noqa: BLE001 - the parser must never crash a run
+            return self._unanalysable(
+                display, f"parser failed: {type(error).__name__}: {_first_line(str(error))}", comments=comments
+            )
+        return self._lint_module(display, text, module, comments)
+
+    def _lint_module(
+        self, display: str, text: str, module: cst.Module, comments: Tuple[SuppressionComment, ...]
+    ) -> FileResult:
+        ctx = FileContext(display, text, module, self.settings)
+        active = [analysis(ctx) for analysis in self.analyses]
+        for analysis in active:
+            ctx.add_analysis(analysis)
+        rules = [rule(ctx) for rule in self.file_rules]
+        try:
+            if active or rules:
+                cst.visit_batched(module, [*active, *rules])
+            for analysis in active:
+                analysis.finish()
+            for rule in rules:
+                rule.finish()
+            spans = ctx.resolve_spans()
+        except RecursionError:
+            return self._unanalysable(
+                display, "too deeply nested to analyse (recursion limit reached)", comments=comments
+            )
+        except Exception as error:  # noqa: BLE001 - a rule bug must not hide the file
+            return self._unanalysable(
+                display,
+                f"internal error while analysing ({type(error).__name__}: {_first_line(str(error))}); "
+                "please report this",
+                comments=comments,
+            )
+        lines = text.splitlines()
+        findings = []
+        for pending in ctx.reports:
+            span = pending.anchor if isinstance(pending.anchor, Span) else spans.get(id(pending.anchor))
+            if span is None:  # pragma: no cover - a node from another tree
+                span = Span(1, 1, 1, 1)
+            findings.append(self._finding(pending.rule, display, span, pending.message, pending.severity))
+        findings = _with_fingerprints(findings, lines)
+        return FileResult(display, tuple(sorted(findings)), ctx.build_facts(spans), None, comments)
+
+    def _finding(self, rule, path: str, span: Span, message: str, severity: Optional[Severity]) -> Finding:
+        return Finding(
+            path=path,
+            line=span.line,
+            column=span.column,
+            rule=rule.code,
+            end_line=span.end_line,
+            end_column=span.end_column,
+            severity=severity or rule.severity,
+            message=message,
+            clauses=tuple(rule.clauses),
+        )
+
+    def _unanalysable(
+        self,
+        display: str,
+        reason: str,
+        line: Optional[int] = None,
+        column: Optional[int] = None,
+        comments: Tuple[SuppressionComment, ...] = (),
+    ) -> FileResult:
+        error = FileError(display, reason, line, column)
+        findings: Tuple[Finding, ...] = ()
+        if self.report_unanalysable:
+            span = Span(line or 1, column or 1, line or 1, (column or 1))
+            finding = self._finding(UnanalysableFile, display, span, f"not checked: {reason}", None)
+            findings = (replace(finding, fingerprint=fingerprint("COP001", display, reason, 0)),)
+        return FileResult(display, findings, (), error, comments, parsed=False)
+
+    # -- a whole run ----------------------------------------------------
+    def run(self, files: Sequence[Tuple[Path, str]], jobs: int = 1) -> RunResult:
+        """Lint `files` ((path, display path) pairs) and run project rules over them."""
+        results = self.lint_many(files, jobs)
+        return self.finish_run(results)
+
+    def lint_many(self, files: Sequence[Tuple[Path, str]], jobs: int = 1) -> List[FileResult]:
+        from .parallel import lint_in_pool
+
+        if jobs != 1 and len(files) >= 8:
+            return lint_in_pool(self, files, jobs)
+        return [self.lint_path(path, display) for path, display in files]
+
+    def finish_run(self, results: Sequence[FileResult]) -> RunResult:
+        results = sorted(results, key=lambda r: r.path)
+        findings: List[Finding] = [f for result in results for f in result.findings]
+        if self.project_rules:
+            findings.extend(self.run_project_rules(results))
+        findings = [f for f in findings if not self._ignored_for_file(f)]
+        comments = tuple(c for result in results for c in result.suppressions)
+        kept, suppressed = suppressions.apply(sorted(findings), comments)
+        errors = tuple(result.error for result in results if result.error is not None)
+        return RunResult(
+            findings=tuple(sorted(kept)),
+            suppressed=suppressed,
+            errors=errors,
+            files=tuple(result.path for result in results),
+            rules=self.rules,
+            suppression_comments=comments,
+        )
+
+    def run_project_rules(self, results: Sequence[FileResult]) -> List[Finding]:
+        project = Project([fact for result in results for fact in result.facts], self.settings)
+        out: List[Finding] = []
+        for rule_class in self.project_rules:
+            rule = rule_class()
+            made = [
+                self._finding(rule_class, item.path, item.span, item.message, item.severity)
+                for item in rule.check(project)
+            ]
+            out.extend(_with_fingerprints(sorted(made), None))
+        return out
+
+    def _ignored_for_file(self, finding: Finding) -> bool:
+        for pattern, codes in self.settings.per_file_ignores:
+            if matches_any(finding.path, (pattern,), self.settings.root) and any(
+                code == "ALL" or finding.rule.startswith(code) for code in codes
+            ):
+                return True
+        return False
+
+
+def _parse(text: str) -> cst.Module:
+    if sys.getrecursionlimit() < _RECURSION_LIMIT:
+        sys.setrecursionlimit(_RECURSION_LIMIT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cst.parse_module(text)
+
+
+def _describe_syntax_error(text: str, error: cst.ParserSyntaxError) -> Tuple[str, int, int]:
+    """CPython's own message and location when it agrees the file is invalid.
+
+    CPython's messages ("'(' was never closed") are the ones users know; libcst's
+    are used only when CPython accepts what libcst cannot parse.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except SyntaxError as cpython:
+        return f"syntax error: {cpython.msg}", cpython.lineno or 1, cpython.offset or 1
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return (
+        f"syntax error (libcst parser): {_first_line(error.message)}",
+        error.raw_line,
+        error.raw_column + 1,
+    )
+
+
+def _cheap_syntax_check(text: str) -> Optional[str]:
+    """None if CPython's own parser accepts `text` (used for prefiltered files)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        return str(error)
+    return None
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+def _prefilter(file_rules, project_rules) -> Optional["re.Pattern[str]"]:
+    """One regex of every word without which nothing could be found in a file.
+
+    None (parse everything) as soon as one rule or fact-recording analysis
+    declares no prefilter, so the prefilter can only skip provably idle work.
+    """
+    words = set()
+    for rule in file_rules:
+        if rule.prefilter is None:
+            return None
+        words.update(rule.prefilter)
+    for analysis in analyses_for(project_rules):
+        if analysis.prefilter is None:
+            return None
+        words.update(analysis.prefilter)
+    if not words:
+        return re.compile(r"(?!)")  # nothing can match: no rule needs any file parsed
+    return re.compile("|".join(re.escape(w) for w in sorted(words)), re.IGNORECASE)
+
+
+def _with_fingerprints(findings: Sequence[Finding], lines: Optional[Sequence[str]]) -> List[Finding]:
+    """Fingerprints that survive code moving up or down: no line numbers in them."""
+    seen: Dict[Tuple[str, str, str], int] = {}
+    out = []
+    for finding in findings:
+        if lines is not None and 0 < finding.line <= len(lines):
+            anchor = normalise_line(lines[finding.line - 1])
+        else:
+            anchor = finding.message
+        key = (finding.rule, finding.path, anchor)
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        out.append(replace(finding, fingerprint=fingerprint(finding.rule, finding.path, anchor, occurrence)))
+    return out
+
+
+def default_jobs(requested: int) -> int:
+    if requested > 0:
+        return requested
+    return max(1, os.cpu_count() or 1)

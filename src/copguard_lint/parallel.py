@@ -1,0 +1,73 @@
+"""Linting files in worker processes, with a merge that does not depend on timing.
+
+Workers build their own Engine once (from picklable settings and rule classes)
+and return FileResults, which are plain data. Results are sorted by path
+afterwards, so the output is the same with 1 worker or N.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+
+from .findings import FileResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Engine
+
+_worker_engine: Optional["Engine"] = None
+
+
+def _init_worker(settings, rules) -> None:
+    global _worker_engine
+    from .engine import Engine
+
+    _worker_engine = Engine(settings, rules)
+
+
+def _lint_chunk(chunk: Sequence[Tuple[str, str]]) -> List[FileResult]:
+    assert _worker_engine is not None
+    return [_worker_engine.lint_path(Path(path), display) for path, display in chunk]
+
+
+def _chunks(files: Sequence[Tuple[Path, str]], workers: int) -> List[List[Tuple[str, str]]]:
+    """Largest files first, spread round-robin, in chunks small enough to balance load."""
+
+    def size(item: Tuple[Path, str]) -> int:
+        try:
+            return item[0].stat().st_size
+        except OSError:
+            return 0
+
+    ordered = sorted(files, key=size, reverse=True)
+    per_chunk = max(1, min(32, len(ordered) // (workers * 8) or 1))
+    return [
+        [(str(path), display) for path, display in ordered[i : i + per_chunk]]
+        for i in range(0, len(ordered), per_chunk)
+    ]
+
+
+def _context():
+    if "fork" in multiprocessing.get_all_start_methods() and os.name == "posix":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def lint_in_pool(engine: "Engine", files: Sequence[Tuple[Path, str]], jobs: int) -> List[FileResult]:
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    workers = max(1, min(workers, len(files)))
+    if workers == 1:
+        return [engine.lint_path(path, display) for path, display in files]
+    results: List[FileResult] = []
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=_init_worker,
+        initargs=(engine.settings, engine.rules),
+    ) as pool:
+        for chunk_results in pool.map(_lint_chunk, _chunks(files, workers)):
+            results.extend(chunk_results)
+    return results

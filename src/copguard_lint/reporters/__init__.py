@@ -1,0 +1,15 @@
+"""Output formats. Each reporter turns a RunResult into text; none has logic of its own."""
+
+from __future__ import annotations
+
+from typing import Callable, Dict
+
+from ..engine import RunResult
+from . import json_format, text
+
+Reporter = Callable[..., str]
+
+REPORTERS: Dict[str, Reporter] = {
+    "text": text.render,
+    "json": json_format.render,
+}

@@ -1,0 +1,54 @@
+"""Turning a file's bytes into text exactly as Python would, or saying why not."""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from typing import Optional, Tuple
+
+
+class SourceError(Exception):
+    """The bytes are not Python source text; `reason` is shown to the user."""
+
+    def __init__(self, reason: str, line: Optional[int] = None, column: Optional[int] = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+        self.column = column
+
+
+def decode_source(data: bytes) -> Tuple[str, str]:
+    """(text, encoding) of Python source bytes, honouring a BOM and a PEP 263 cookie.
+
+    The BOM is dropped from the text. NUL bytes are refused here because
+    CPython refuses them too, and because they almost always mean a binary file
+    that happens to be named `.py`.
+    """
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        return _raise(SourceError("file contains NUL bytes (binary data, not Python source)", line))
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        return _raise(SourceError(f"bad encoding declaration: {error.msg if hasattr(error, 'msg') else error}", getattr(error, 'lineno', None)))
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return _raise(
+            SourceError(
+                f"cannot be decoded as {encoding}: byte 0x{data[error.start]:02x} at offset {error.start}"
+                + ("; add a coding declaration (PEP 263) if the file is not UTF-8" if encoding == "utf-8" else ""),
+                line,
+            )
+        )
+    except LookupError:
+        return _raise(SourceError(f"unknown encoding {encoding!r} in coding declaration", 1))
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, encoding
+
+
+def _raise(error: SourceError):
+    raise error
