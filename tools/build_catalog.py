@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import re
 import sys
 from pathlib import Path
@@ -34,6 +33,7 @@ from copguard_lint.catalog import (  # noqa: E402
     SIGNAL_FIELDS,
     SUPPORTED_SCHEMA_VERSIONS,
     CatalogError,
+    is_derived_structure,
     parse_catalog,
     tomllib,
 )
@@ -123,7 +123,9 @@ def toml_assignment(key: str, value: Any) -> str:
     return line
 
 
-def toml_document(header: str, top: Sequence[Tuple[str, Any]], tables: Iterable[Tuple[str, Dict[str, Any], str]]) -> str:
+def toml_document(
+    header: str, top: Sequence[Tuple[str, Any]], tables: Iterable[Tuple[str, Dict[str, Any], str]]
+) -> str:
     """Top-level assignments, then `[[name]]` tables (each with an optional comment)."""
     parts: List[str] = [header.rstrip("\n") + "\n"] if header else []
     parts.append("".join(toml_assignment(k, v) + "\n" for k, v in top))
@@ -172,7 +174,7 @@ def build_text(source: Path, source_label: str) -> str:
     if declared is not None and declared != counts:
         raise BuildError(f"{source_label}: declares counts {declared} but contains {counts}")
 
-    derived = {f["id"] for f in frameworks if str(f.get("structure_provenance", "")).startswith("derived")}
+    derived = {f["id"] for f in frameworks if is_derived_structure(str(f.get("structure_provenance", "")))}
     top: List[Tuple[str, Any]] = [
         ("catalog_version", CATALOG_VERSION),
         ("schema_version", SCHEMA_VERSION),
@@ -216,12 +218,19 @@ def build_text(source: Path, source_label: str) -> str:
 
 
 def _label(source: Path) -> str:
-    """How the source is named inside the output: relative to the repo root, never absolute."""
-    try:
-        rel = os.path.relpath(source.resolve(), REPO_ROOT)
-    except ValueError:  # different drive (Windows)
-        return source.name
-    return Path(rel).as_posix()
+    """How the source is named inside the output; never an absolute path of this machine.
+
+    Relative to the repository root when the source sits in the repository or next
+    to it (like ../shared/guidelines); otherwise just the file name.
+    """
+    resolved = source.resolve()
+    for base in (REPO_ROOT, REPO_ROOT.parent):
+        try:
+            rel = resolved.relative_to(base)
+        except ValueError:
+            continue
+        return rel.as_posix() if base == REPO_ROOT else f"../{rel.as_posix()}"
+    return source.name
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -242,7 +251,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     source = Path(args.source) if args.source else REPO_ROOT / DEFAULT_SOURCE
     output = Path(args.output) if args.output else REPO_ROOT / DEFAULT_OUTPUT
-    label = DEFAULT_SOURCE if args.source is None else _label(source)
+    label = _label(source)
 
     if not source.is_file():
         if args.check:

@@ -121,3 +121,17 @@ def reset_password():
         send_password_reset.delay(user.id)
     flash("If that address has an account, we've sent a reset link.")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_with_token(token):
+    user = User.from_reset_token(token)
+    if user is None:
+        flash("That link has expired. Please ask for a new one.")
+        return redirect(url_for("auth.reset_password"))
+    if request.method == "GET":
+        return render_template("auth/new_password.html", token=token)
+    user.set_password(request.form["password"])
+    db.session.commit()
+    flash("Password changed. You can log in now.")
+    return redirect(url_for("auth.login"))

@@ -1,6 +1,6 @@
 """Direct messages between students, plus "study buddies near you"."""
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sentry_sdk
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -108,6 +108,7 @@ def nearby():
         .limit(500)
         .all()
     )
+    online_since = datetime.utcnow() - timedelta(minutes=5)
     buddies = []
     for user in candidates:
         km = distance_km(current_user.latitude, current_user.longitude, user.latitude, user.longitude)
@@ -117,6 +118,6 @@ def nearby():
                 "first_name": user.first_name,
                 "school": user.school,
                 "distance_km": round(km, 1),
-                "online": user.settings.show_online_status,
+                "online": user.settings.show_online_status and user.last_seen >= online_since,
             })
     return jsonify(buddies=sorted(buddies, key=lambda b: b["distance_km"]))

@@ -1,7 +1,9 @@
 """Database models."""
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db, login_manager
@@ -46,6 +48,19 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
+
+    def get_reset_token(self):
+        serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+        return serializer.dumps({"user_id": self.id})
+
+    @classmethod
+    def from_reset_token(cls, token, max_age=3600):
+        serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+        try:
+            data = serializer.loads(token, max_age=max_age)
+        except BadSignature:
+            return None
+        return db.session.get(cls, data["user_id"])
 
     @property
     def display_name(self):

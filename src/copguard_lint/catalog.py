@@ -41,6 +41,7 @@ __all__ = [
     "Signal",
     "TOP_LEVEL_FIELDS",
     "clear_catalog_cache",
+    "is_derived_structure",
     "load_catalog",
     "parse_catalog",
 ]
@@ -210,13 +211,18 @@ class Catalog:
         text = f"{clause.id} {clause.title}"
         if self.is_derived(clause_id):
             return f"{text} ({DERIVED_NOTE})"
-        if clause.provenance.startswith("derived"):
+        if clause.provenance.startswith("derived") and "derived" not in clause.title.lower():
             return f"{text} ({DERIVED_ID_NOTE})"
         return text
 
     def digest(self) -> str:
         """sha256 (hex) of the catalog file's bytes, for report headers."""
         return self.sha256
+
+
+def is_derived_structure(structure_provenance: str) -> bool:
+    """True when a framework's structure_provenance says its numbering is ours."""
+    return bool(_DERIVED_STRUCTURE.match(structure_provenance))
 
 
 def _unknown(kind: str, key: str, known: Mapping[str, Any]) -> str:
@@ -444,7 +450,7 @@ def _framework(v: Dict[str, Any]) -> Framework:
         binding=v["binding"],
         structure_provenance=v["structure_provenance"],
         notes=v["notes"],
-        derived_numbering=bool(_DERIVED_STRUCTURE.match(v["structure_provenance"])),
+        derived_numbering=is_derived_structure(v["structure_provenance"]),
         date=v.get("date", ""),
         other_urls=tuple(v.get("other_urls", ())),
     )

@@ -20,7 +20,8 @@ from .discovery import discover, display_path
 from .engine import Engine, RunResult, default_jobs
 from .findings import Severity
 from .output import write_atomic, write_stdout
-from .registry import all_rules, known_codes
+from . import registry
+from .registry import known_codes
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json")
@@ -171,7 +172,7 @@ def _exit_code(result: RunResult, fail_on: Severity, exit_zero: bool) -> int:
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
 def rules_command(output_format: str) -> None:
     """List every rule: code, name, severity, clauses."""
-    rules = sorted(all_rules(), key=lambda rule: rule.code)
+    rules = sorted(registry.all_rules(), key=lambda rule: rule.code)
     if output_format == "json":
         payload = [
             {

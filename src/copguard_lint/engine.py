@@ -17,17 +17,17 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
-from . import suppressions
+from . import registry, suppressions
 from .config import Settings
 from .context import FileContext
 from .findings import FileError, FileResult, Finding, Severity, Span, SuppressionComment
 from .fingerprint import fingerprint, normalise_line
 from .globs import matches_any
 from .project import Project
-from .registry import all_rules, is_selected, split_rules
+from .registry import is_selected, split_rules
 from .rule import AnyRule, Analysis, ProjectRule, Rule, analyses_for
 from .rules.engine_rules import UnanalysableFile
-from .source import SourceError, decode_source
+from .source import SourceError, decode_source, split_lines
 
 # libcst's recursive descent can exhaust the default stack on deeply nested
 # expressions; a deeper limit turns most such files into results, and the
@@ -59,7 +59,9 @@ class Engine:
 
     def __init__(self, settings: Settings, rules: Optional[Sequence[AnyRule]] = None) -> None:
         self.settings = settings
-        candidates = tuple(rules) if rules is not None else all_rules()
+        # Looked up through the module at call time: `registry.all_rules` is the one
+        # place that says which rules exist (tests and embedders replace it there).
+        candidates = tuple(rules) if rules is not None else registry.all_rules()
         self.rules: Tuple[AnyRule, ...] = tuple(
             rule for rule in candidates if is_selected(rule.code, settings.select, settings.ignore)
         )
@@ -142,7 +144,7 @@ class Engine:
                 "please report this",
                 comments=comments,
             )
-        lines = text.splitlines()
+        lines = split_lines(text)
         findings = []
         for pending in ctx.reports:
             span = pending.anchor if isinstance(pending.anchor, Span) else spans.get(id(pending.anchor))
@@ -194,14 +196,17 @@ class Engine:
             return lint_in_pool(self, files, jobs)
         return [self.lint_path(path, display) for path, display in files]
 
-    def finish_run(self, results: Sequence[FileResult]) -> RunResult:
+    def finish_run(
+        self, results: Sequence[FileResult], *, honour_noqa: bool = True, project: bool = True
+    ) -> RunResult:
+        """Project rules, per-file ignores and suppressions over per-file results."""
         results = sorted(results, key=lambda r: r.path)
         findings: List[Finding] = [f for result in results for f in result.findings]
-        if self.project_rules:
+        if project and (self.project_rules or any(r.has_project_part() for r in self.file_rules)):
             findings.extend(self.run_project_rules(results))
         findings = [f for f in findings if not self._ignored_for_file(f)]
         comments = tuple(c for result in results for c in result.suppressions)
-        kept, suppressed = suppressions.apply(sorted(findings), comments)
+        kept, suppressed = suppressions.apply(sorted(findings), comments, honour_noqa)
         errors = tuple(result.error for result in results if result.error is not None)
         return RunResult(
             findings=tuple(sorted(kept)),
@@ -215,11 +220,12 @@ class Engine:
     def run_project_rules(self, results: Sequence[FileResult]) -> List[Finding]:
         project = Project([fact for result in results for fact in result.facts], self.settings)
         out: List[Finding] = []
-        for rule_class in self.project_rules:
-            rule = rule_class()
+        checks = [(rule, rule().check) for rule in self.project_rules]
+        checks += [(rule, rule.check_project) for rule in self.file_rules if rule.has_project_part()]
+        for rule_class, check in checks:
             made = [
                 self._finding(rule_class, item.path, item.span, item.message, item.severity)
-                for item in rule.check(project)
+                for item in check(project)
             ]
             out.extend(_with_fingerprints(sorted(made), None))
         return out
@@ -288,7 +294,7 @@ def _prefilter(file_rules, project_rules) -> Optional["re.Pattern[str]"]:
         if rule.prefilter is None:
             return None
         words.update(rule.prefilter)
-    for analysis in analyses_for(project_rules):
+    for analysis in analyses_for([*project_rules, *(r for r in file_rules if r.has_project_part())]):
         if analysis.prefilter is None:
             return None
         words.update(analysis.prefilter)

@@ -86,6 +86,15 @@ class Rule(RuleMeta, cst.BatchableCSTVisitor):
     def finish(self) -> None:
         """Called once after the traversal; report here what needs the whole file."""
 
+    @classmethod
+    def check_project(cls, project: "Project") -> Iterable["ProjectFinding"]:
+        """Findings that need other files' facts (CLI only; flake8 sees one file)."""
+        return ()
+
+    @classmethod
+    def has_project_part(cls) -> bool:
+        return cls.check_project.__func__ is not Rule.check_project.__func__  # type: ignore[attr-defined]
+
 
 class ProjectFinding:
     """A finding a project rule makes, anchored on a fact's location."""

@@ -3,8 +3,31 @@
 from __future__ import annotations
 
 import io
+import re
 import tokenize
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
+
+# Python ends a physical line at \r\n, \r or \n and nowhere else. str.splitlines()
+# also splits at form feeds, \x1c-\x1e, \x85 and \u2028/\u2029, which may sit
+# inside strings and comments, so line numbers taken from it drift from the parser's.
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> List[str]:
+    """The physical lines of source text as Python counts them, without their endings."""
+    lines = _NEWLINE.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def normalise_newlines(text: str) -> str:
+    """`text` with every line ending as LF, line numbers unchanged.
+
+    The tokenizer reads lines with io.StringIO, which only splits at LF, so a
+    file saved with old-Mac CR endings would otherwise be one long line.
+    """
+    return _NEWLINE.sub("\n", text)
 
 
 class SourceError(Exception):

@@ -10,5 +10,6 @@ from typing import Tuple
 
 from ..rule import AnyRule
 from .engine_rules import UnanalysableFile
+from .exposure import EXPOSURE_RULES
 
-ALL_RULES: Tuple[AnyRule, ...] = (UnanalysableFile,)
+ALL_RULES: Tuple[AnyRule, ...] = (UnanalysableFile, *EXPOSURE_RULES)

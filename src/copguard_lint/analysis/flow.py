@@ -1,0 +1,1032 @@
+"""Where personal data flows inside each function, and which sinks it reaches.
+
+The model, in three parts:
+
+* Data: an expression carries personal data when its own name says so
+  (`child.date_of_birth`, `data["email"]`, a parameter `parent_phone`), when
+  it reads a request payload (`request.form`), dumps a person object
+  (`vars(student)`), or is computed from something that carries data
+  (assignments, f-strings, `%`, `.format`, `+`, containers, comprehensions,
+  `for`/`with` targets, string methods). Sanitisers (hashing, masking,
+  `len`, `bool`...) and comparisons end the flow. Names in ALL_CAPS are
+  constants and configuration (`settings.EMAIL_HOST`), never a person's data.
+* Sinks: calls matched through imports and object constructors against the
+  sink catalog (data/sinks.toml), plus `raise`.
+* Summaries: every function gets a plain-data summary of which of its
+  parameters reach which sink family, so calls through project wrappers
+  (`audit(event, email=...)` around `logger.info`) are findings too: within a
+  file here, across files through facts and the project pass.
+
+Flow-sensitive in statement order, with branches merged by union and loop
+bodies walked twice. No libcst metadata is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from ..data_files import load_data
+from ..imports import dotted
+from ..findings import Span
+from ..rule import Analysis
+from .names import NameMatch, Vocabulary, default_vocabulary, split_words
+from .sinks import SinkCatalog, SinkSpec, default_sinks
+
+MAX_DATA = 8  # data kinds kept per value; more adds nothing to a message
+FACT_SUMMARY = "flow.summary"
+FACT_CALL = "flow.call"
+_NOWHERE = Span(1, 1, 1, 1)
+
+
+@dataclass(frozen=True, order=True)
+class Datum:
+    """One kind of personal data carried by a value."""
+
+    label: str  # "email address", "date of birth", "request payload"
+    category: str
+    sensitivity: str
+    subject: str  # "child" | "adult" | "person" | "" (unknown)
+    origin: str  # the expression it came from, for messages: "child.email"
+    param: int = -1  # >= 0: stands for "whatever the caller passes as parameter N"
+
+
+Taint = FrozenSet[Datum]
+EMPTY: Taint = frozenset()
+
+
+@dataclass(frozen=True)
+class SinkHit:
+    """Personal data reaching a sink, located at a call node."""
+
+    spec: SinkSpec
+    node: cst.CSTNode
+    callee: str  # as spelled, for messages: "logger.info"
+    data: Tuple[Datum, ...]
+    function: str  # qualified name of the enclosing function ("" at module level)
+    via: str = ""  # the project helper the data went through, if any
+
+
+@dataclass(frozen=True)
+class ParamSink:
+    """In a summary: parameter `index` reaches a sink of `family` through `callee`.
+
+    `kind` is "normal", "args" (`*args`: positions from `index` on) or
+    "kwargs" (`**kwargs`: every keyword not naming another parameter).
+    """
+
+    index: int
+    name: str
+    family: str
+    spec_id: str
+    callee: str
+    kind: str = "normal"
+    # The parameter's own name says it is personal data, so the helper's own
+    # finding already covers it; call sites are not reported again.
+    named: bool = False
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call with the taint of each argument, for summaries applied later."""
+
+    node: cst.Call
+    callee: str  # resolved dotted name (may be relative: ".utils.audit")
+    spelled: str
+    args: Tuple[Tuple[Optional[int], Optional[str], Taint], ...]
+    function: str
+
+
+@dataclass
+class FunctionInfo:
+    qualname: str
+    params: Tuple[str, ...]
+    param_sinks: List[ParamSink]
+    returns: Taint
+
+
+class FlowConfig:
+    """data/flow.toml, loaded once."""
+
+    def __init__(self, data: dict) -> None:
+        self.request_receivers = frozenset(data["request-receivers"])
+        self.request_attributes = frozenset(data["request-attributes"])
+        self.request_methods = frozenset(data["request-methods"])
+        self.payload_attributes = frozenset(data["payload-attributes"])
+        self.dump_functions = frozenset(data["dump-functions"])
+        self.dump_methods = frozenset(data["dump-methods"])
+        self.dump_attributes = frozenset(data["dump-attributes"])
+        self.propagating_functions = frozenset(data["propagating-functions"])
+        self.propagating_methods = frozenset(data["propagating-methods"])
+
+
+@lru_cache(maxsize=None)
+def default_flow_config() -> FlowConfig:
+    return FlowConfig(load_data("flow.toml"))
+
+
+def _is_constant_name(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _limit(taint: Iterable[Datum]) -> Taint:
+    data = frozenset(taint)
+    if len(data) <= MAX_DATA:
+        return data
+    return frozenset(sorted(data)[:MAX_DATA])
+
+
+def _code(node: cst.CSTNode) -> str:
+    """Short source text of a node for messages."""
+    try:
+        text = cst.Module(body=()).code_for_node(node)
+    except Exception:  # pragma: no cover - defensive: messages must not crash a run
+        return "value"
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class FlowAnalysis(Analysis):
+    """Runs the data-flow model over every function and the module body."""
+
+    # Any file might define a helper others call; the rules that use this
+    # analysis declare their own prefilters.
+    prefilter = None
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.vocabulary: Vocabulary = _vocabulary_for(ctx.settings)
+        self.sinks: SinkCatalog = default_sinks()
+        self.config = default_flow_config()
+        self.hits: List[SinkHit] = []
+        self._hit_index: Dict[tuple, int] = {}
+        self.calls: List[CallSite] = []
+        self.functions: Dict[str, FunctionInfo] = {}
+        self.module_env: Dict[str, Taint] = {}
+        self.module_kinds: Dict[str, str] = {}
+        self.class_kinds: Dict[str, Dict[str, str]] = {}
+        self._scope: List[Tuple[str, str]] = []  # ("class" | "def", name)
+
+    # -- traversal ------------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> None:
+        walker = _Walker(self, "", None, {}, {}, {})
+        walker.statements(node.body)
+        self.module_env = walker.env
+        self.module_kinds = walker.kinds
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scope.append(("class", node.name.value))
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scope.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        class_name = self._scope[-1][1] if self._scope and self._scope[-1][0] == "class" else None
+        qualname = ".".join([name for _, name in self._scope] + [node.name.value])
+        self._scope.append(("def", node.name.value))
+        params = _parameter_names(node.params)
+        is_method = class_name is not None and not _is_staticmethod(node)
+        env: Dict[str, Taint] = {}
+        for index, spelled in enumerate(params):
+            if is_method and index == 0:
+                continue
+            name, kind = _param_kind(spelled)
+            position = index - 1 if is_method else index
+            own_named = bool(self.name_taint(name, None, name)) if kind == "normal" else False
+            marker = Datum("parameter", kind, "low", "named" if own_named else "", name, position)
+            own = self.name_taint(name, None, name) if kind == "normal" else EMPTY
+            env[name] = _limit({marker} | own)
+        kinds = dict(self.class_kinds.get(class_name, {})) if class_name else {}
+        walker = _Walker(self, qualname, class_name, env, kinds, self.module_kinds)
+        walker.statements(_body(node.body))
+        if class_name:
+            self.class_kinds.setdefault(class_name, {}).update(
+                {k: v for k, v in walker.kinds.items() if k.startswith("self.")}
+            )
+        visible = tuple(p for i, p in enumerate(params) if not (is_method and i == 0))
+        self.functions[qualname] = FunctionInfo(qualname, visible, walker.param_sinks, walker.returns)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scope.pop()
+
+    def finish(self) -> None:
+        self.apply_local_summaries()
+        self.record_facts()
+
+    def record_facts(self) -> None:
+        """Summaries and calls other files need: the project pass joins them.
+
+        Summaries carry no position (they are looked up by name), so recording
+        them costs no position metadata; only calls that pass personal data to
+        a helper defined elsewhere are located.
+        """
+        module = module_name(self.ctx.path)
+        for info in self.functions.values():
+            if any(not s.named for s in info.param_sinks):
+                self.ctx.record(
+                    FACT_SUMMARY,
+                    _NOWHERE,
+                    module=module,
+                    function=info.qualname,
+                    params=list(info.params),
+                    sinks=[
+                        {"index": s.index, "name": s.name, "family": s.family, "spec": s.spec_id,
+                         "callee": s.callee, "kind": s.kind}
+                        for s in info.param_sinks
+                        if not s.named
+                    ],
+                )
+        for call in self.calls:
+            if self.local_function(call.callee) is not None or not _may_be_project_call(call, self.ctx):
+                continue
+            args = []
+            for position, keyword, taint in call.args:
+                personal = sorted(d for d in taint if d.param < 0)
+                if personal:
+                    args.append(
+                        {
+                            "position": position,
+                            "keyword": keyword,
+                            "data": [[d.label, d.category, d.sensitivity, d.subject, d.origin] for d in personal],
+                        }
+                    )
+            if args:
+                self.ctx.record(
+                    FACT_CALL,
+                    call.node,
+                    module=module,
+                    package=self.ctx.path.replace("\\", "/").endswith("__init__.py"),
+                    callee=call.callee,
+                    spelled=call.spelled,
+                    function=call.function,
+                    args=args,
+                )
+
+    def apply_local_summaries(self) -> None:
+        """Apply same-file summaries: calls to local helpers that reach sinks."""
+        for _ in range(2):  # helpers calling helpers: two rounds cover the usual depth
+            for call in self.calls:
+                target = self.local_function(call.callee)
+                if target is None:
+                    continue
+                for sink in target.param_sinks:
+                    if sink.named:
+                        continue
+                    data = _argument_data(call, sink, target.params)
+                    personal = tuple(sorted(d for d in data if d.param < 0))
+                    forwarded = [d for d in data if d.param >= 0]
+                    if personal:
+                        spec = self._spec(sink.spec_id)
+                        self.add_hit(SinkHit(spec, call.node, sink.callee, personal, call.function, via=call.spelled))
+                    caller = self.functions.get(call.function)
+                    if caller is not None:
+                        for marker in forwarded:
+                            summary = ParamSink(
+                                marker.param, marker.origin, sink.family, sink.spec_id, sink.callee,
+                                marker.category, marker.subject == "named",
+                            )
+                            if summary not in caller.param_sinks:
+                                caller.param_sinks.append(summary)
+
+    def add_hit(self, hit: SinkHit) -> None:
+        """One hit per (call, sink): loop bodies are walked twice, helpers applied twice."""
+        key = (id(hit.node), hit.spec.id, hit.via)
+        index = self._hit_index.get(key)
+        if index is None:
+            self._hit_index[key] = len(self.hits)
+            self.hits.append(hit)
+            return
+        old = self.hits[index]
+        merged = tuple(sorted(set(old.data) | set(hit.data)))
+        if merged != old.data:
+            self.hits[index] = SinkHit(old.spec, old.node, old.callee, merged, old.function, old.via)
+
+    # -- helpers used by the walker --------------------------------------
+    def local_function(self, callee: str) -> Optional[FunctionInfo]:
+        if callee in self.functions:
+            return self.functions[callee]
+        if callee.startswith("self."):
+            tail = callee[len("self.") :]
+            matches = [info for name, info in self.functions.items() if name.endswith("." + tail)]
+            if len(matches) == 1:
+                return matches[0]
+        return None
+
+    def _spec(self, spec_id: str) -> SinkSpec:
+        if spec_id == _RAISE_SPEC.id:
+            return _RAISE_SPEC
+        for spec in self.sinks.specs:
+            if spec.id == spec_id:
+                return spec
+        raise KeyError(spec_id)  # pragma: no cover
+
+    def name_taint(self, name: str, subject_hint: Optional[str], origin: str) -> Taint:
+        if _is_constant_name(name):
+            return EMPTY
+        match = self.vocabulary.classify(name, subject_hint=subject_hint)
+        return _datum_from(match, subject_hint, origin)
+
+    def subject_of(self, node: cst.BaseExpression, class_name: Optional[str]) -> Optional[str]:
+        """Who an object is about, from its name: `pupil` -> child, `parent` -> adult."""
+        if isinstance(node, cst.Name):
+            if node.value in ("self", "cls") and class_name:
+                return self.vocabulary.subject_of(class_name)
+            return self.vocabulary.subject_of(node.value)
+        if isinstance(node, cst.Attribute):
+            return self.vocabulary.subject_of(node.attr.value)
+        if isinstance(node, cst.Call):
+            return self.subject_of(node.func, class_name)
+        return None
+
+
+def _datum_from(match: NameMatch, subject_hint: Optional[str], origin: str) -> Taint:
+    if match.category is None:
+        return EMPTY
+    subject = match.subject or subject_hint or ""
+    return frozenset(
+        {Datum(match.label or match.category.label, match.category.id, match.category.sensitivity, subject, origin)}
+    )
+
+
+@lru_cache(maxsize=16)
+def _vocabulary_cached(extension: tuple) -> Vocabulary:
+    from ..config import _thaw
+
+    return Vocabulary.load(_thaw(extension)) if extension else default_vocabulary()
+
+
+def _vocabulary_for(settings) -> Vocabulary:
+    return _vocabulary_cached(settings.personal_data)
+
+
+def _parameter_names(params: cst.Parameters) -> Tuple[str, ...]:
+    """Parameter names in order; `*args` and `**kwargs` spelled with their stars."""
+    names = [p.name.value for p in (*params.posonly_params, *params.params)]
+    if isinstance(params.star_arg, cst.Param):
+        names.append("*" + params.star_arg.name.value)
+    names.extend(p.name.value for p in params.kwonly_params)
+    if params.star_kwarg is not None:
+        names.append("**" + params.star_kwarg.name.value)
+    return tuple(names)
+
+
+def _param_kind(name: str) -> Tuple[str, str]:
+    if name.startswith("**"):
+        return name[2:], "kwargs"
+    if name.startswith("*"):
+        return name[1:], "args"
+    return name, "normal"
+
+
+def _is_staticmethod(node: cst.FunctionDef) -> bool:
+    return any(
+        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators
+    )
+
+
+def _body(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement]:
+    if isinstance(suite, cst.IndentedBlock):
+        return suite.body
+    return [cst.SimpleStatementLine(body=suite.body)] if isinstance(suite, cst.SimpleStatementSuite) else []
+
+
+def argument_matches(
+    position: Optional[int], keyword: Optional[str], index: int, name: str, kind: str, params: Sequence[str]
+) -> bool:
+    """Whether an argument of a call binds the parameter a summary talks about."""
+    if position is None and keyword is None:  # *xs or **kw at the call: may be anything
+        return True
+    if kind == "args":
+        return position is not None and position >= index
+    if kind == "kwargs":
+        named = {p for p in params if not p.startswith("*")}
+        return keyword is not None and keyword not in named
+    return (position is not None and position == index) or (keyword is not None and keyword == name)
+
+
+def _argument_data(call: CallSite, sink: "ParamSink", params: Sequence[str]) -> Taint:
+    out: Set[Datum] = set()
+    for position, keyword, taint in call.args:
+        if argument_matches(position, keyword, sink.index, sink.name, sink.kind, params):
+            out |= taint
+    return frozenset(out)
+
+
+class _Walker:
+    """Walks one function body (or the module body) in statement order."""
+
+    def __init__(self, analysis: FlowAnalysis, qualname: str, class_name: Optional[str],
+                 env: Dict[str, Taint], kinds: Dict[str, str], outer_kinds: Dict[str, str]) -> None:
+        self.a = analysis
+        self.ctx = analysis.ctx
+        self.qualname = qualname
+        self.class_name = class_name
+        self.env = env
+        self.kinds = kinds
+        self.outer_kinds = outer_kinds
+        self.param_sinks: List[ParamSink] = []
+        self.returns: Taint = EMPTY
+
+    # -- statements -----------------------------------------------------
+    def statements(self, statements: Sequence[cst.CSTNode]) -> None:
+        for statement in statements:
+            self.statement(statement)
+
+    def statement(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                self.small(small)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self.env.pop(node.name.value, None)
+        elif isinstance(node, cst.If):
+            self.expr(node.test)
+            self.branches([_body(node.body), [node.orelse] if node.orelse is not None else []])
+        elif isinstance(node, cst.Else):
+            self.statements(_body(node.body))
+        elif isinstance(node, (cst.For,)):
+            taint = self.expr(node.iter)
+            for _ in range(2):
+                self.bind(node.target, taint, node.iter)
+                self.statements(_body(node.body))
+            if node.orelse is not None:
+                self.statements(_body(node.orelse.body))
+        elif isinstance(node, cst.While):
+            for _ in range(2):
+                self.expr(node.test)
+                self.statements(_body(node.body))
+            if node.orelse is not None:
+                self.statements(_body(node.orelse.body))
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                taint = self.expr(item.item)
+                if item.asname is not None:
+                    self.bind(item.asname.name, taint, item.item)
+            self.statements(_body(node.body))
+        elif isinstance(node, (cst.Try, getattr(cst, "TryStar", cst.Try))):
+            self.statements(_body(node.body))
+            for handler in node.handlers:
+                if handler.type is not None:
+                    self.expr(handler.type)
+                if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                    self.env[handler.name.name.value] = EMPTY
+                self.statements(_body(handler.body))
+            if node.orelse is not None:
+                self.statements(_body(node.orelse.body))
+            if node.finalbody is not None:
+                self.statements(_body(node.finalbody.body))
+        elif isinstance(node, getattr(cst, "Match", ())):
+            self.expr(node.subject)
+            self.branches([_body(case.body) for case in node.cases])
+
+    def branches(self, bodies: Sequence[Sequence[cst.CSTNode]]) -> None:
+        start_env, start_kinds = dict(self.env), dict(self.kinds)
+        merged_env: Dict[str, Taint] = {}
+        merged_kinds: Dict[str, str] = {}
+        for body in bodies:
+            self.env, self.kinds = dict(start_env), dict(start_kinds)
+            self.statements(body)
+            for key, value in self.env.items():
+                merged_env[key] = _limit(merged_env.get(key, EMPTY) | value)
+            merged_kinds.update(self.kinds)
+        if len(bodies) < 2:  # an `if` without `else` may not run at all
+            for key, value in start_env.items():
+                merged_env[key] = _limit(merged_env.get(key, EMPTY) | value)
+        self.env, self.kinds = merged_env, {**start_kinds, **merged_kinds}
+
+    def small(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Assign):
+            taint = self.expr(node.value)
+            for target in node.targets:
+                self.bind(target.target, taint, node.value)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.bind(node.target, self.expr(node.value), node.value)
+        elif isinstance(node, cst.AugAssign):
+            taint = self.expr(node.value) | self.expr(node.target)
+            self.bind(node.target, taint, None)
+        elif isinstance(node, cst.Expr):
+            self.expr(node.value)
+        elif isinstance(node, cst.Return):
+            if node.value is not None:
+                self.returns = _limit(self.returns | self.expr(node.value))
+        elif isinstance(node, cst.Raise):
+            if node.exc is not None:
+                self.raise_(node.exc)
+            if node.cause is not None:
+                self.expr(node.cause)
+        elif isinstance(node, cst.Assert):
+            self.expr(node.test)
+            if node.msg is not None:
+                self.exception_message(node, self.expr(node.msg), "assert")
+        elif isinstance(node, cst.Del):
+            for target in _del_targets(node.target):
+                self.env.pop(target, None)
+
+    def raise_(self, exc: cst.BaseExpression) -> None:
+        if isinstance(exc, cst.Call):
+            taint: Set[Datum] = set()
+            for arg in exc.args:
+                taint |= self.expr(arg.value)
+            self.exception_message(exc, frozenset(taint), _code(exc.func))
+            self.expr(exc.func)
+        else:
+            self.expr(exc)
+
+    def exception_message(self, node: cst.CSTNode, taint: Taint, spelled: str) -> None:
+        spec = _RAISE_SPEC
+        self.record_hit(spec, node, f"raise {spelled}" if spelled != "assert" else "assert", taint)
+
+    # -- binding --------------------------------------------------------
+    def bind(self, target: cst.BaseExpression, taint: Taint, value: Optional[cst.BaseExpression]) -> None:
+        if isinstance(target, cst.Name):
+            name = target.value
+            self.env[name] = self.bound_taint(name, taint, value)
+            self.track_kind(name, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = [e.value for e in target.elements]
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(elements):
+                for element, source in zip(elements, value.elements):
+                    self.bind(element, self.expr(source.value), source.value)
+            else:
+                for element in elements:
+                    self.bind(element.value if isinstance(element, cst.StarredElement) else element, taint, None)
+        elif isinstance(target, cst.StarredElement):
+            self.bind(target.value, taint, None)
+        elif isinstance(target, cst.Attribute):
+            key = dotted(target)
+            if key is not None:
+                self.env[key] = taint
+                self.track_kind(key, value)
+        elif isinstance(target, cst.Subscript):
+            base = dotted(target.value)
+            if base is not None:
+                key_taint = EMPTY
+                key = _constant_key(target)
+                if key is not None and not _is_literal(value):
+                    key_taint = self.a.name_taint(key, self.a.subject_of(target.value, self.class_name), key)
+                self.env[base] = _limit(self.env.get(base, EMPTY) | taint | key_taint)
+
+    def bound_taint(self, name: str, taint: Taint, value: Optional[cst.BaseExpression]) -> Taint:
+        """A variable carries what its value carries; its own name counts unless the value says otherwise."""
+        if _has_data(taint) or (value is not None and (_is_literal(value) or self.is_sanitised(value))):
+            return taint
+        return _limit(taint | self.a.name_taint(name, None, name))
+
+    def track_kind(self, name: str, value: Optional[cst.BaseExpression]) -> None:
+        kind = self.kind_of(value) if value is not None else None
+        if kind is not None:
+            self.kinds[name] = kind
+        else:
+            self.kinds.pop(name, None)
+
+    def kind_of(self, value: cst.BaseExpression) -> Optional[str]:
+        """What an object is, when it comes from an imported constructor or factory."""
+        resolved = self.resolve(value)
+        if resolved is None:
+            return None
+        head = resolved.split(".", 1)[0].rstrip("()")
+        if head in self.ctx.imports.bindings.values() or any(
+            v.split(".", 1)[0] == head for v in self.ctx.imports.bindings.values()
+        ):
+            return resolved
+        return None
+
+    def resolve(self, node: cst.BaseExpression) -> Optional[str]:
+        """Dotted name of an expression through local object kinds, then imports."""
+        spelled = dotted(node)
+        if spelled is not None:
+            parts = spelled.split(".")
+            for cut in range(len(parts), 0, -1):
+                prefix = ".".join(parts[:cut])
+                kind = self.kinds.get(prefix) or (self.outer_kinds.get(prefix) if cut == 1 else None)
+                if kind is None and cut == 1 and prefix in self.a.module_kinds:
+                    kind = self.a.module_kinds[prefix]
+                if kind is not None:
+                    return ".".join([kind, *parts[cut:]])
+            if parts[0] in self.env and not self.ctx.imports.is_imported(parts[0]):
+                return spelled
+            return self.ctx.imports.resolve(node)
+        if isinstance(node, cst.Call):
+            head = self.resolve(node.func)
+            return None if head is None else f"{head}()"
+        if isinstance(node, cst.Attribute):
+            head = self.resolve(node.value)
+            return None if head is None else f"{head}.{node.attr.value}"
+        return None
+
+    # -- expressions ----------------------------------------------------
+    def expr(self, node: Optional[cst.BaseExpression]) -> Taint:
+        if node is None:
+            return EMPTY
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is not None:
+            return method(node)
+        if isinstance(node, cst.BaseString) or isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis)):
+            return EMPTY
+        return EMPTY
+
+    def expr_Name(self, node: cst.Name) -> Taint:
+        name = node.value
+        if name in self.env:
+            return self.env[name]
+        if name in self.a.module_env:
+            return self.a.module_env[name]
+        if name in ("self", "cls", "None", "True", "False") or self.ctx.imports.is_imported(name):
+            return EMPTY
+        return self.a.name_taint(name, None, name)
+
+    def expr_Attribute(self, node: cst.Attribute) -> Taint:
+        key = dotted(node)
+        if key is not None and key in self.env:
+            return self.env[key]
+        base_taint = self.expr(node.value)
+        attr = node.attr.value
+        if self.is_payload(node):
+            return frozenset({Datum("request payload", "payload", "high", "", _code(node))})
+        if attr in self.a.config.dump_attributes:
+            return self.dump(node.value, base_taint)
+        if _is_constant_name(attr):
+            return EMPTY
+        hint = self.a.subject_of(node.value, self.class_name)
+        own = self.a.name_taint(attr, hint, _code(node))
+        if own:
+            return own
+        return EMPTY if not _only_payload(base_taint) else EMPTY
+
+    def expr_Subscript(self, node: cst.Subscript) -> Taint:
+        base_taint = self.expr(node.value)
+        for element in node.slice:
+            if isinstance(element.slice, cst.Index):
+                self.expr(element.slice.value)
+        key = _constant_key(node)
+        if key is not None:
+            hint = self.a.subject_of(node.value, self.class_name)
+            if base_taint and any(d.category == "payload" for d in base_taint):
+                hint = hint or "person"
+            own = self.a.name_taint(key, hint, _code(node))
+            if own:
+                return own
+            return EMPTY if base_taint and _only_payload(base_taint) else (base_taint if key is None else EMPTY)
+        return base_taint
+
+    def expr_Call(self, node: cst.Call) -> Taint:
+        args: List[Tuple[Optional[int], Optional[str], Taint]] = []
+        position = 0
+        for arg in node.args:
+            taint = self.expr(arg.value)
+            if arg.keyword is not None:
+                keyword = arg.keyword.value
+                if not _has_data(taint) and not _is_literal(arg.value) and not self.is_sanitised(arg.value):
+                    taint = _limit(taint | self.a.name_taint(keyword, None, keyword))
+                args.append((None, keyword, taint))
+            elif arg.star:
+                args.append((None, None, taint))
+            else:
+                args.append((position, None, taint))
+                position += 1
+        func = node.func
+        receiver_taint = self.expr(func.value) if isinstance(func, cst.Attribute) else EMPTY
+        resolved = self.resolve(func)
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        receiver = self.resolve(func.value) if isinstance(func, cst.Attribute) else None
+        receiver_name = _last_name(func.value) if isinstance(func, cst.Attribute) else None
+        spec = self.a.sinks.match(resolved, receiver, receiver_name, method)
+        spelled = _code(func)
+        if spec is not None:
+            carried: Set[Datum] = set()
+            for pos, keyword, taint in args:
+                if spec.carries(pos, keyword) or (spec.url_argument and (pos in spec.url_argument or keyword in spec.url_argument)):
+                    carried |= taint
+            if spec.family == "http" and self.internal_url(node, spec):
+                carried = set()
+            self.record_hit(spec, node, spelled, frozenset(carried))
+        callee = resolved or spelled
+        if any(t for _, _, t in args):
+            self.a.calls.append(CallSite(node, callee, spelled, tuple(args), self.qualname))
+        return self.call_result(node, func, resolved, method, receiver_taint, args)
+
+    def call_result(self, node, func, resolved, method, receiver_taint, args) -> Taint:
+        names = [n for n in (resolved, method, _last_name(func)) if n]
+        if any(self.a.vocabulary.is_sanitizer(n.rstrip("()").rsplit(".", 1)[-1]) for n in names) or (
+            resolved is not None and any(self.a.vocabulary.is_sanitizer(part) for part in resolved.split(".")[:-1] if part)
+        ):
+            return EMPTY
+        arg_taint: Set[Datum] = set()
+        for _, _, taint in args:
+            arg_taint |= taint
+        config = self.a.config
+        if isinstance(func, cst.Attribute) and self.is_request(func.value) and method in config.request_methods:
+            return frozenset({Datum("request payload", "payload", "high", "", _code(node))})
+        if resolved in config.dump_functions or _last_name(func) in config.dump_functions:
+            if node.args:
+                return self.dump(node.args[0].value, args[0][2] if args else EMPTY)
+        if method is not None and method in config.dump_methods:
+            return self.dump(func.value, receiver_taint)
+        if method in ("get", "getlist", "pop", "setdefault") and node.args:
+            key = _string_value(node.args[0].value)
+            if key is not None:
+                hint = self.a.subject_of(func.value, self.class_name)
+                if receiver_taint and any(d.category == "payload" for d in receiver_taint):
+                    hint = hint or "person"
+                own = self.a.name_taint(key, hint, _code(node))
+                if own:
+                    return own
+                if receiver_taint and _only_payload(receiver_taint):
+                    return EMPTY
+        if resolved in config.propagating_functions:
+            return _limit(arg_taint)
+        if method is not None and method in config.propagating_methods:
+            return _limit(receiver_taint | arg_taint)
+        if method is None and resolved is not None and resolved.startswith("."):
+            pass
+        # A function named for personal data returns it: get_email(), full_name().
+        last = method or _last_name(func)
+        if last and last.startswith(("get_", "get")):
+            hint = self.a.subject_of(func.value, self.class_name) if isinstance(func, cst.Attribute) else None
+            return self.a.name_taint(last, hint, _code(node))
+        local = self.a.local_function(resolved or "") if resolved else None
+        if local is not None and local.returns:
+            return frozenset(d for d in local.returns if d.param < 0)
+        return EMPTY
+
+    def dump(self, target: cst.BaseExpression, taint: Taint) -> Taint:
+        subject = self.a.subject_of(target, self.class_name)
+        if subject in ("child", "person") or (taint and any(d.param < 0 for d in taint)):
+            return frozenset(
+                {Datum(f"every field of {_code(target)}", "record", "high", subject or "", _code(target))}
+            )
+        return taint
+
+    def expr_FormattedString(self, node: cst.FormattedString) -> Taint:
+        out: Set[Datum] = set()
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                out |= self.expr(part.expression)
+        return _limit(out)
+
+    def expr_ConcatenatedString(self, node: cst.ConcatenatedString) -> Taint:
+        return _limit(self.expr(node.left) | self.expr(node.right))
+
+    def expr_BinaryOperation(self, node: cst.BinaryOperation) -> Taint:
+        return _limit(self.expr(node.left) | self.expr(node.right))
+
+    def expr_BooleanOperation(self, node: cst.BooleanOperation) -> Taint:
+        return _limit(self.expr(node.left) | self.expr(node.right))
+
+    def expr_Comparison(self, node: cst.Comparison) -> Taint:
+        self.expr(node.left)
+        for target in node.comparisons:
+            self.expr(target.comparator)
+        return EMPTY
+
+    def expr_UnaryOperation(self, node: cst.UnaryOperation) -> Taint:
+        taint = self.expr(node.expression)
+        return EMPTY if isinstance(node.operator, cst.Not) else taint
+
+    def expr_IfExp(self, node: cst.IfExp) -> Taint:
+        self.expr(node.test)
+        return _limit(self.expr(node.body) | self.expr(node.orelse))
+
+    def expr_Await(self, node: cst.Await) -> Taint:
+        return self.expr(node.expression)
+
+    def expr_NamedExpr(self, node: cst.NamedExpr) -> Taint:
+        taint = self.expr(node.value)
+        self.bind(node.target, taint, node.value)
+        return taint
+
+    def expr_Tuple(self, node) -> Taint:
+        out: Set[Datum] = set()
+        for element in node.elements:
+            out |= self.expr(element.value)
+        return _limit(out)
+
+    expr_List = expr_Tuple
+    expr_Set = expr_Tuple
+
+    def expr_Dict(self, node: cst.Dict) -> Taint:
+        out: Set[Datum] = set()
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                value_taint = self.expr(element.value)
+                self.expr(element.key)
+                key = _string_value(element.key)
+                if key is not None and not _has_data(value_taint) and not _is_literal(element.value) \
+                        and not self.is_sanitised(element.value):
+                    value_taint = value_taint | self.a.name_taint(key, None, key)
+                out |= value_taint
+            else:
+                out |= self.expr(element.value)
+        return _limit(out)
+
+    def comprehension(self, node, *results: cst.BaseExpression) -> Taint:
+        saved = dict(self.env)
+        for_in = node.for_in
+        while for_in is not None:
+            self.bind(for_in.target, self.expr(for_in.iter), None)
+            for condition in for_in.ifs:
+                self.expr(condition.test)
+            for_in = for_in.inner_for_in
+        out: Set[Datum] = set()
+        for result in results:
+            out |= self.expr(result)
+        self.env = saved
+        return _limit(out)
+
+    def expr_ListComp(self, node) -> Taint:
+        return self.comprehension(node, node.elt)
+
+    expr_SetComp = expr_ListComp
+    expr_GeneratorExp = expr_ListComp
+
+    def expr_DictComp(self, node) -> Taint:
+        return self.comprehension(node, node.key, node.value)
+
+    def expr_StarredElement(self, node) -> Taint:
+        return self.expr(node.value)
+
+    def expr_Yield(self, node: cst.Yield) -> Taint:
+        value = node.value
+        taint = self.expr(value) if isinstance(value, cst.BaseExpression) else EMPTY
+        self.returns = _limit(self.returns | taint)
+        return EMPTY
+
+    def expr_Lambda(self, node: cst.Lambda) -> Taint:
+        return EMPTY
+
+    # -- predicates -----------------------------------------------------
+    def is_request(self, node: cst.BaseExpression) -> bool:
+        spelled = dotted(node)
+        if spelled is None:
+            return False
+        resolved = self.ctx.imports.resolve(node) or spelled
+        receivers = self.a.config.request_receivers
+        return spelled in receivers or resolved in receivers or spelled.endswith(".request")
+
+    def is_payload(self, node: cst.Attribute) -> bool:
+        attr = node.attr.value
+        if attr in self.a.config.payload_attributes:
+            return True
+        return attr in self.a.config.request_attributes and self.is_request(node.value)
+
+    def is_sanitised(self, node: cst.BaseExpression) -> bool:
+        """A call that hashes, masks, counts or tests its input (anywhere in a call chain)."""
+        while isinstance(node, (cst.Call, cst.Attribute, cst.Await)):
+            if isinstance(node, cst.Await):
+                node = node.expression
+                continue
+            if isinstance(node, cst.Call):
+                name = _last_name(node.func)
+                if name and self.a.vocabulary.is_sanitizer(name):
+                    return True
+                resolved = self.resolve(node.func) or ""
+                if any(self.a.vocabulary.is_sanitizer(part) for part in resolved.replace("()", "").split(".") if part):
+                    return True
+                node = node.func
+            else:
+                node = node.value
+        return isinstance(node, cst.Comparison)
+
+    def internal_url(self, node: cst.Call, spec: SinkSpec) -> bool:
+        """A request to a literal local or relative URL is not a third party."""
+        url = None
+        for index, arg in enumerate(node.args):
+            if arg.keyword is not None and arg.keyword.value in [k for k in spec.url_argument if isinstance(k, str)]:
+                url = arg.value
+            elif arg.keyword is None and index in spec.url_argument:
+                url = arg.value
+        text = _leading_literal(url) if url is not None else None
+        if text is None:
+            return False
+        lowered = text.lower()
+        if lowered.startswith("/"):
+            return True
+        host = lowered.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        return host in ("localhost", "127.0.0.1", "0.0.0.0", "[::1]") or host.endswith(
+            (".internal", ".local", ".localhost", ".svc", ".cluster.local")
+        )
+
+    # -- results --------------------------------------------------------
+    def record_hit(self, spec: SinkSpec, node: cst.CSTNode, spelled: str, taint: Taint) -> None:
+        personal = tuple(sorted(d for d in taint if d.param < 0))
+        if personal:
+            self.a.add_hit(SinkHit(spec, node, spelled, personal, self.qualname))
+        for marker in sorted(d for d in taint if d.param >= 0):
+            summary = ParamSink(
+                marker.param, marker.origin, spec.family, spec.id, spelled, marker.category, marker.subject == "named"
+            )
+            if summary not in self.param_sinks:
+                self.param_sinks.append(summary)
+
+
+_RAISE_SPEC = SinkSpec(
+    id="raise", family="exception", label="an exception message", functions=frozenset(), receivers=(),
+    receiver_words=frozenset(), methods=frozenset(), data="all", skip_keywords=frozenset(), url_argument=(),
+)
+
+
+def _has_data(taint: Taint) -> bool:
+    """Whether a value carries real personal data (not just "whatever parameter N is")."""
+    return any(d.param < 0 for d in taint)
+
+
+def _only_payload(taint: Taint) -> bool:
+    return bool(taint) and all(d.category in ("payload", "record") for d in taint)
+
+
+def _is_literal(node: Optional[cst.BaseExpression]) -> bool:
+    if node is None:
+        return False
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+        return True
+    return isinstance(node, cst.Name) and node.value in ("None", "True", "False")
+
+
+def _string_value(node: Optional[cst.BaseExpression]) -> Optional[str]:
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # pragma: no cover
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _constant_key(node: cst.Subscript) -> Optional[str]:
+    if len(node.slice) != 1:
+        return None
+    element = node.slice[0].slice
+    if isinstance(element, cst.Index):
+        return _string_value(element.value)
+    return None
+
+
+def _leading_literal(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.SimpleString):
+        return _string_value(node)
+    if isinstance(node, cst.FormattedString):
+        first = node.parts[0] if node.parts else None
+        if isinstance(first, cst.FormattedStringText):
+            return first.value
+    if isinstance(node, cst.BinaryOperation):
+        return _leading_literal(node.left)
+    return None
+
+
+def _last_name(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Call):
+        return _last_name(node.func)
+    return None
+
+
+def _del_targets(node: cst.BaseExpression) -> List[str]:
+    if isinstance(node, (cst.Tuple, cst.List)):
+        out: List[str] = []
+        for element in node.elements:
+            out.extend(_del_targets(element.value))
+        return out
+    name = dotted(node)
+    return [name] if name else []
+
+
+def module_name(path: str) -> str:
+    """Dotted module name of a display path: `app/utils.py` -> `app.utils`."""
+    text = path.replace("\\", "/")
+    for suffix in (".pyi", ".py"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+    parts = [p for p in text.split("/") if p and p not in (".", "..")]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def absolute_callee(callee: str, module: str, is_package: bool = False) -> str:
+    """Resolve a relative dotted name (`.utils.audit`) against the calling module."""
+    if not callee.startswith("."):
+        return callee
+    dots = len(callee) - len(callee.lstrip("."))
+    base = module.split(".") if module else []
+    if not is_package:
+        base = base[:-1]
+    if dots > 1:
+        base = base[: len(base) - (dots - 1)] if dots - 1 <= len(base) else []
+    rest = callee[dots:]
+    return ".".join([*base, rest]) if rest else ".".join(base)
+
+
+def _may_be_project_call(call: CallSite, ctx) -> bool:
+    """A call that could land in the project's own code (not a builtin or an attribute of data)."""
+    if call.callee.startswith("."):
+        return True
+    if "(" in call.callee:
+        return False
+    return ctx.imports.is_imported(call.spelled.split(".", 1)[0])

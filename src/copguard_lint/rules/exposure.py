@@ -1,0 +1,226 @@
+"""COP1xx: children's personal data reaching places it must not go.
+
+One rule per sink family, all reading the same per-file data-flow analysis.
+Whose data counts follows `audience`: with `children` and `mixed` (the
+default), data of any user may be a child's; with `general`, only data whose
+name or owner says it is a child's. An adult's data (a parent's email in a
+consent request, a teacher's name) never counts.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from ..analysis.flow import Datum, FlowAnalysis, SinkHit
+from ..findings import Confidence, Severity
+from ..rule import ProjectFinding, Rule
+
+FAMILY_ADVICE: Dict[str, str] = {
+    "log": "log an opaque id, or mask or hash the value first",
+    "exception": "put an opaque id in the message, not the data itself",
+    "error-tracker": "send an opaque user id only, and scrub personal data in the tracker's before_send hook",
+    "http": "send only what the recipient needs under a data-sharing agreement, and pseudonymise identifiers",
+    "url": "keep personal data out of URLs and cookies; use a server-side session or an opaque token",
+}
+
+# Which words the prefilter needs per family: a file without any of them cannot have a direct hit.
+FAMILY_WORDS: Dict[str, Tuple[str, ...]] = {
+    "log": ("log", "print", "warn", "echo", "write"),
+    "exception": ("raise", "exception", "assert"),
+    "error-tracker": ("sentry", "raven", "ddtrace", "newrelic", "opentelemetry", "rollbar", "bugsnag", "honeybadger"),
+    "http": ("requests", "httpx", "aiohttp", "urllib", "urlopen"),
+    "url": ("redirect", "url_for", "urlencode", "reverse", "cookie"),
+}
+
+
+def counts_for(datum: Datum, audience: str) -> bool:
+    """Whether this datum is (possibly) a child's under the configured audience."""
+    if datum.subject == "adult":
+        return False
+    if datum.subject == "child":
+        return True
+    return audience in ("children", "mixed")
+
+
+def describe(data: Sequence[Datum]) -> str:
+    """`child's email address and date of birth` — owner first, at most three kinds."""
+    owners = {d.subject for d in data}
+    labels: List[str] = []
+    for datum in data:
+        if datum.label not in labels:
+            labels.append(datum.label)
+    shown = labels[:3]
+    text = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    if len(labels) > 3:
+        text += f" (+{len(labels) - 3} more)"
+    if owners == {"child"}:
+        return f"a child's {text}"
+    if "child" in owners:
+        return f"personal data ({text}, including a child's)"
+    return f"personal data ({text}) of a user who may be a child"
+
+
+class ExposureRule(Rule):
+    """Base of the COP1xx rules: report flow hits of one sink family."""
+
+    family: ClassVar[str] = ""
+    requires = (FlowAnalysis,)
+
+    def finish(self) -> None:
+        analysis = self.ctx.analysis(FlowAnalysis)
+        audience = self.ctx.settings.audience
+        for hit in analysis.hits:
+            if hit.spec.family != self.family:
+                continue
+            data = [d for d in hit.data if counts_for(d, audience)]
+            if not data:
+                continue
+            self.report(hit.node, self.message(hit, data))
+
+    @classmethod
+    def check_project(cls, project) -> Iterable[ProjectFinding]:
+        """Calls passing personal data to a helper in another file that forwards it to a sink."""
+        audience = project.settings.audience
+        for call, family, label, data, callee in cross_file_hits(project):
+            if family != cls.family:
+                continue
+            counted = [d for d in data if counts_for(d, audience)]
+            if not counted:
+                continue
+            message = (
+                f"{describe(counted)} reaches {label} via {callee} inside {call.get('spelled')}(): "
+                f"{FAMILY_ADVICE[family]}"
+            )
+            yield ProjectFinding.at(call, message)
+
+    def message(self, hit: SinkHit, data: Sequence[Datum]) -> str:
+        origins = sorted({d.origin for d in data})
+        where = f" (from {', '.join(origins[:2])})" if origins and hit.via == "" else ""
+        through = f" through {hit.via}()" if hit.via else ""
+        return (
+            f"{describe(data)}{where} reaches {hit.spec.label} via {hit.callee}{through}: "
+            f"{FAMILY_ADVICE[self.family]}"
+        )
+
+
+class ChildDataInLogs(ExposureRule):
+    """Personal data written to logs, print or warnings."""
+
+    code = "COP101"
+    name = "child-data-in-logs"
+    summary = "A child's personal data is written to a log, print() or warnings"
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    clauses = ("KH-COP-4.1", "COPPA-312.8", "UK-AADC-8", "ITU-COP-KA3")
+    family = "log"
+
+
+class ChildDataInExceptions(ExposureRule):
+    """Personal data in exception messages and `logger.exception` calls."""
+
+    code = "COP102"
+    name = "child-data-in-exceptions"
+    summary = "A child's personal data is put in an exception message or exception log"
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    clauses = ("KH-COP-4.1", "COPPA-312.8")
+    family = "exception"
+
+
+class ChildDataToErrorTracker(ExposureRule):
+    """Personal data sent to error trackers and observability services."""
+
+    code = "COP103"
+    name = "child-data-to-error-tracker"
+    summary = "A child's personal data is sent to an error tracker or observability service"
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    clauses = ("KH-COP-4.1", "KH-COP-4.2", "UK-AADC-9", "COPPA-312.8", "COPPA-312.5.B")
+    family = "error-tracker"
+
+
+class ChildDataToThirdPartyHttp(ExposureRule):
+    """Personal data sent over HTTP to a host that is not local."""
+
+    code = "COP104"
+    name = "child-data-to-third-party-http"
+    summary = "A child's personal data is sent over HTTP to an external service"
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    clauses = ("KH-COP-4.2", "UK-AADC-9", "COPPA-312.5.B", "CA-AADC-B3")
+    family = "http"
+
+
+class ChildDataInUrlOrCookie(ExposureRule):
+    """Personal data placed in redirects, URLs and cookies."""
+
+    code = "COP105"
+    name = "child-data-in-url-or-cookie"
+    summary = "A child's personal data is placed in a URL, redirect or cookie"
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    clauses = ("KH-COP-4.1", "COPPA-312.8")
+    family = "url"
+
+
+EXPOSURE_RULES = (
+    ChildDataInLogs,
+    ChildDataInExceptions,
+    ChildDataToErrorTracker,
+    ChildDataToThirdPartyHttp,
+    ChildDataInUrlOrCookie,
+)
+
+
+# -- across files ------------------------------------------------------------
+
+
+def cross_file_hits(project) -> List[Tuple[object, str, str, List[Datum], str]]:
+    """(call fact, family, sink label, data, helper callee) for calls into other files' helpers.
+
+    Joins `flow.call` facts (a call passing personal data to something
+    imported) with `flow.summary` facts (a function whose parameter reaches a
+    sink). Cached on the project: all five rules share one join.
+    """
+    cached = getattr(project, "_cop1_cross_file", None)
+    if cached is not None:
+        return cached
+    from ..analysis.flow import FACT_CALL, FACT_SUMMARY, absolute_callee, argument_matches
+    from ..analysis.sinks import default_sinks
+
+    labels = {spec.id: spec.label for spec in default_sinks().specs}
+    labels["raise"] = "an exception message"
+    summaries: Dict[str, object] = {}
+    for fact in project.facts(FACT_SUMMARY):
+        summaries[f"{fact.get('module')}.{fact.get('function')}".lstrip(".")] = fact
+    out = []
+    for call in project.facts(FACT_CALL):
+        target = absolute_callee(call.get("callee"), call.get("module"), bool(call.get("package")))
+        summary = _find_summary(summaries, target)
+        if summary is None:
+            continue
+        for sink in summary.get("sinks"):
+            sink = dict(sink)
+            data: List[Datum] = []
+            params = list(summary.get("params"))
+            for arg in call.get("args"):
+                arg = dict(arg)
+                if argument_matches(
+                    arg.get("position"), arg.get("keyword"), sink["index"], sink["name"],
+                    sink.get("kind", "normal"), params,
+                ):
+                    data.extend(Datum(*item) for item in arg["data"])
+            if data:
+                out.append((call, sink["family"], labels.get(sink["spec"], sink["spec"]), data, sink["callee"]))
+    project._cop1_cross_file = out
+    return out
+
+
+def _find_summary(summaries: Dict[str, object], target: str):
+    """The summary for a dotted name, matching on a whole-component suffix (`app.utils.audit`)."""
+    if target in summaries:
+        return summaries[target]
+    matches = [name for name in summaries if name.endswith("." + target) or target.endswith("." + name)]
+    if len(matches) == 1:
+        return summaries[matches[0]]
+    return None

@@ -1,0 +1,322 @@
+"""COP101-COP105: positive cases, negative cases and near misses.
+
+Each case is real-looking code; the expected codes are exact (rule and count),
+so a rule that starts firing on a near miss, or stops firing on a leak, fails.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import pytest
+
+from copguard_lint.config import Settings
+from copguard_lint.engine import Engine
+
+
+def lint(source: str, *, audience: str = "mixed", path: str = "app.py") -> List[str]:
+    engine = Engine(Settings(select=("COP1",), audience=audience))
+    result = engine.finish_run([engine.lint_source(path, textwrap.dedent(source))])
+    return [f.rule for f in result.findings]
+
+
+def lint_messages(source: str, **kwargs) -> List[str]:
+    engine = Engine(Settings(select=("COP1",), **kwargs))
+    result = engine.finish_run([engine.lint_source("app.py", textwrap.dedent(source))])
+    return [f.message for f in result.findings]
+
+
+POSITIVE = {
+    "logging-fstring-child-email": ("""
+        import logging
+        def register(child):
+            logging.info(f"registered {child.email}")
+    """, ["COP101"]),
+    "module-logger-percent": ("""
+        import logging
+        logger = logging.getLogger(__name__)
+        def signup(pupil):
+            logger.warning("signup for %s born %s", pupil.first_name, pupil.date_of_birth)
+    """, ["COP101"]),
+    "flask-app-logger-form": ("""
+        from flask import Flask, request
+        app = Flask(__name__)
+        @app.route("/signup", methods=["POST"])
+        def signup():
+            app.logger.info("form: %s", request.form)
+            return "ok"
+    """, ["COP101"]),
+    "print-request-post": ("""
+        def view(request):
+            print(request.POST)
+    """, ["COP101"]),
+    "logging-extra-dict": ("""
+        import logging
+        log = logging.getLogger("kids")
+        def save(student):
+            log.info("saved", extra={"email": student.email})
+    """, ["COP101"]),
+    "assignment-chain": ("""
+        import logging
+        def notify(kid):
+            address = kid.home_address
+            text = "sending to " + address
+            logging.debug(text)
+    """, ["COP101"]),
+    "format-method": ("""
+        import logging
+        def f(child):
+            logging.error("bad dob {}".format(child.birth_date))
+    """, ["COP101"]),
+    "param-named-personal": ("""
+        import logging
+        def send_reset(email):
+            logging.info("reset link sent to %s", email)
+    """, ["COP101"]),
+    "structlog-kwargs": ("""
+        import structlog
+        log = structlog.get_logger()
+        def f(child):
+            log.info("signup", phone=child.phone_number)
+    """, ["COP101"]),
+    "loguru": ("""
+        from loguru import logger
+        def f(child):
+            logger.info(f"child lives at {child.postcode}")
+    """, ["COP101"]),
+    "stderr-write": ("""
+        import sys
+        def f(child):
+            sys.stderr.write(child.full_name)
+    """, ["COP101"]),
+    "warnings-warn": ("""
+        import warnings
+        def f(child):
+            warnings.warn(f"duplicate email {child.email}")
+    """, ["COP101"]),
+    "for-target": ("""
+        import logging
+        def f(children):
+            for email in (c.email for c in children):
+                logging.info(email)
+    """, ["COP101"]),
+    "raise-with-email": ("""
+        def f(child):
+            raise ValueError(f"no account for {child.email}")
+    """, ["COP102"]),
+    "logger-exception": ("""
+        import logging
+        logger = logging.getLogger(__name__)
+        def f(child):
+            try:
+                pass
+            except Exception:
+                logger.exception("failed for %s", child.date_of_birth)
+    """, ["COP102"]),
+    "sentry-set-user": ("""
+        import sentry_sdk
+        def f(child):
+            sentry_sdk.set_user({"id": child.id, "email": child.email})
+    """, ["COP103"]),
+    "sentry-breadcrumb-alias": ("""
+        from sentry_sdk import add_breadcrumb as crumb
+        def f(child):
+            crumb(message=f"opened by {child.first_name}")
+    """, ["COP103"]),
+    "sentry-scope": ("""
+        import sentry_sdk
+        def f(child):
+            with sentry_sdk.push_scope() as scope:
+                scope.set_tag("school", child.school_name)
+    """, ["COP103"]),
+    "requests-post-json": ("""
+        import requests
+        def f(child):
+            requests.post("https://tutor-partner.example.com/api", json={"name": child.first_name, "school": child.school})
+    """, ["COP104"]),
+    "httpx-client": ("""
+        import httpx
+        client = httpx.Client()
+        def f(child):
+            client.post(PARTNER_URL, data={"dob": child.date_of_birth})
+    """, ["COP104"]),
+    "requests-url-fstring": ("""
+        import requests
+        def f(child):
+            requests.get(f"https://api.example.com/lookup?email={child.email}")
+    """, ["COP104"]),
+    "redirect-email": ("""
+        from flask import redirect, url_for
+        def f(child):
+            return redirect(url_for("welcome", email=child.email))
+    """, ["COP105"]),
+    "set-cookie": ("""
+        def view(request, child):
+            response = render(request, "x.html")
+            response.set_cookie("kid_email", child.email)
+            return response
+    """, ["COP105"]),
+    "helper-in-same-file": ("""
+        import logging
+        logger = logging.getLogger(__name__)
+        def audit(event, **details):
+            logger.info("%s %s", event, details)
+        def signup(child):
+            audit("signup", email=child.email)
+    """, ["COP101"]),
+    "whole-object-dump": ("""
+        import logging
+        def f(child):
+            logging.info("child: %s", vars(child))
+    """, ["COP101"]),
+    "dict-get-key": ("""
+        import logging
+        def f(request):
+            logging.info("dob %s", request.form.get("date_of_birth"))
+    """, ["COP101"]),
+}
+
+NEGATIVE = {
+    "log-id-only": """
+        import logging
+        def f(child):
+            logging.info("registered child %s", child.id)
+    """,
+    "log-count": """
+        import logging
+        def f(children):
+            logging.info("%d children signed up", len(children))
+    """,
+    "email-sent-flag": """
+        import logging
+        def f(child, email_sent):
+            logging.info("email_sent=%s", email_sent)
+    """,
+    "settings-email-host": """
+        import logging
+        from django.conf import settings
+        def f():
+            logging.info("mail via %s", settings.EMAIL_HOST)
+    """,
+    "hashed-email": """
+        import hashlib, logging
+        def f(child):
+            digest = hashlib.sha256(child.email.encode()).hexdigest()
+            logging.info("child %s", digest)
+    """,
+    "masked-email-helper": """
+        import logging
+        def f(child):
+            logging.info("sent to %s", mask_email(child.email))
+    """,
+    "reassigned-to-hash": """
+        import logging
+        def f(email):
+            email = hash_value(email)
+            logging.info("user %s", email)
+    """,
+    "parent-email-consent": """
+        import logging
+        def request_consent(child, parent_email):
+            logging.info("consent request sent to %s", parent_email)
+    """,
+    "teacher-name": """
+        import logging
+        def f(teacher):
+            logging.info("class led by %s", teacher.full_name)
+    """,
+    "comparison": """
+        import logging
+        def f(child):
+            logging.info("has email: %s", child.email is not None)
+    """,
+    "template-name": """
+        import logging
+        def f(email_template, file_name, class_name):
+            logging.info("%s %s %s", email_template, file_name, class_name)
+    """,
+    "internal-http": """
+        import requests
+        def f(child):
+            requests.post("http://localhost:8000/internal", json={"email": child.email})
+    """,
+    "raise-without-data": """
+        def f(child):
+            raise ValueError("invalid email address")
+    """,
+    "constant-support-email": """
+        import logging
+        SUPPORT_EMAIL = "help@example.com"
+        def f():
+            logging.info("contact %s", SUPPORT_EMAIL)
+    """,
+    "non-logger-info": """
+        def f(child, catalog):
+            catalog.info(child.email)
+    """,
+    "payload-non-personal-key": """
+        import logging
+        def f(request):
+            logging.info("page %s", request.args.get("page"))
+    """,
+    "len-of-name": """
+        import logging
+        def f(child):
+            logging.info("name length %d", len(child.first_name))
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(POSITIVE))
+def test_positive(name: str) -> None:
+    source, expected = POSITIVE[name]
+    assert sorted(lint(source)) == sorted(expected)
+
+
+@pytest.mark.parametrize("name", sorted(NEGATIVE))
+def test_negative(name: str) -> None:
+    assert lint(NEGATIVE[name]) == []
+
+
+def test_message_names_data_sink_and_fix() -> None:
+    messages = lint_messages(POSITIVE["logging-fstring-child-email"][0])
+    assert len(messages) == 1
+    message = messages[0]
+    assert "child's email" in message
+    assert "logging.info" in message
+    assert "mask or hash" in message
+
+
+def test_general_audience_counts_only_child_data() -> None:
+    unknown_owner = """
+        import logging
+        def f(user):
+            logging.info("login %s", user.email)
+    """
+    assert lint(unknown_owner, audience="mixed") == ["COP101"]
+    assert lint(unknown_owner, audience="general") == []
+    assert lint(POSITIVE["logging-fstring-child-email"][0], audience="general") == ["COP101"]
+
+
+def test_cross_file_helper(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "utils.py").write_text(textwrap.dedent("""
+        import logging
+        logger = logging.getLogger(__name__)
+        def audit(event, **details):
+            logger.info("%s %s", event, details)
+    """))
+    (tmp_path / "app" / "views.py").write_text(textwrap.dedent("""
+        from .utils import audit
+        def signup(child):
+            audit("signup", email=child.email)
+            audit("signup", child_id=child.id)
+    """))
+    engine = Engine(Settings(select=("COP1",)))
+    files = sorted((p, p.relative_to(tmp_path).as_posix()) for p in tmp_path.rglob("*.py"))
+    result = engine.run(files)
+    assert [(f.rule, f.path, f.line) for f in result.findings] == [("COP101", "app/views.py", 4)]
+    assert "audit" in result.findings[0].message
