@@ -217,3 +217,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             err=True,
         )
         sys.exit(EXIT_ERROR)
+
+
+from .cli_docs import coverage_command, explain_command  # noqa: E402  (commands defined in cli_docs.py)
+
+cli.add_command(explain_command)
+cli.add_command(coverage_command)

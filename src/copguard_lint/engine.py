@@ -28,6 +28,7 @@ from .registry import is_selected, split_rules
 from .rule import AnyRule, Analysis, ProjectRule, Rule, analyses_for
 from .rules.engine_rules import UnanalysableFile
 from .source import SourceError, decode_source, split_lines
+from .walk import visit_all
 
 # libcst's recursive descent can exhaust the default stack on deeply nested
 # expressions; a deeper limit turns most such files into results, and the
@@ -127,7 +128,7 @@ class Engine:
         rules = [rule(ctx) for rule in self.file_rules]
         try:
             if active or rules:
-                cst.visit_batched(module, [*active, *rules])
+                visit_all(module, [*active, *rules])
             for analysis in active:
                 analysis.finish()
             for rule in rules:

@@ -94,6 +94,9 @@ def _iter_import_statements(body) -> Iterator[cst.CSTNode]:
             for small in statement.body:
                 if isinstance(small, (cst.Import, cst.ImportFrom)):
                     yield small
+        elif isinstance(statement, getattr(cst, "Match", ())):
+            for case in statement.cases:
+                yield from _iter_import_statements(_suite_statements(case.body))
         elif isinstance(statement, cst.BaseCompoundStatement):
             yield from _iter_import_statements(_suite_statements(statement.body))
             if isinstance(statement, cst.If) and statement.orelse is not None:

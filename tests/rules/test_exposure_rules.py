@@ -129,7 +129,7 @@ POSITIVE = {
         import sentry_sdk
         def f(child):
             with sentry_sdk.push_scope() as scope:
-                scope.set_tag("school", child.school_name)
+                scope.set_tag("contact", child.email)
     """, ["COP103"]),
     "requests-post-json": ("""
         import requests
@@ -260,6 +260,11 @@ NEGATIVE = {
         import logging
         def f(request):
             logging.info("page %s", request.args.get("page"))
+    """,
+    "quasi-identifier-alone": """
+        import logging
+        def f(child):
+            logging.info("signup child_id=%s age=%s grade=%s", child.id, child.age, child.grade)
     """,
     "len-of-name": """
         import logging

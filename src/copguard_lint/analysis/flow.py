@@ -121,11 +121,38 @@ class FlowConfig:
         self.dump_attributes = frozenset(data["dump-attributes"])
         self.propagating_functions = frozenset(data["propagating-functions"])
         self.propagating_methods = frozenset(data["propagating-methods"])
+        self.quasi_identifiers = frozenset(data.get("quasi-identifiers", ()))
 
 
 @lru_cache(maxsize=None)
 def default_flow_config() -> FlowConfig:
     return FlowConfig(load_data("flow.toml"))
+
+
+def _spelling(node: cst.CSTNode) -> Optional[str]:
+    """`a.b["k"].c()` style text for the common shapes, cheaply; None for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = _spelling(node.value)
+        return None if head is None else f"{head}.{node.attr.value}"
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        element = node.slice[0].slice
+        head = _spelling(node.value)
+        if head is not None and isinstance(element, cst.Index) and isinstance(element.value, cst.SimpleString):
+            return f"{head}[{element.value.value}]"
+        return None
+    if isinstance(node, cst.Call):
+        head = _spelling(node.func)
+        if head is None:
+            return None
+        if not node.args:
+            return f"{head}()"
+        first = node.args[0].value
+        if len(node.args) == 1 and isinstance(first, cst.SimpleString):
+            return f"{head}({first.value})"
+        return f"{head}(...)"
+    return None
 
 
 def _is_constant_name(name: str) -> bool:
@@ -141,7 +168,10 @@ def _limit(taint: Iterable[Datum]) -> Taint:
 
 
 def _code(node: cst.CSTNode) -> str:
-    """Short source text of a node for messages."""
+    """Short source text of a node for messages (dotted names without code generation)."""
+    simple = _spelling(node)
+    if simple is not None:
+        return simple if len(simple) <= 40 else simple[:37] + "..."
     try:
         text = cst.Module(body=()).code_for_node(node)
     except Exception:  # pragma: no cover - defensive: messages must not crash a run

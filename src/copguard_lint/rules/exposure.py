@@ -42,6 +42,21 @@ def counts_for(datum: Datum, audience: str) -> bool:
     return audience in ("children", "mixed")
 
 
+def reportable(data: Sequence[Datum], audience: str) -> List[Datum]:
+    """The data worth a finding: possibly a child's, and identifying enough.
+
+    A call carrying only quasi-identifiers (an age, a school year, a
+    username) is not reported; beside other personal data they are named too.
+    """
+    from ..analysis.flow import default_flow_config
+
+    counted = [d for d in data if counts_for(d, audience)]
+    quasi = default_flow_config().quasi_identifiers
+    if all(d.label in quasi for d in counted):
+        return []
+    return counted
+
+
 def describe(data: Sequence[Datum]) -> str:
     """`child's email address and date of birth` — owner first, at most three kinds."""
     owners = {d.subject for d in data}
@@ -72,7 +87,7 @@ class ExposureRule(Rule):
         for hit in analysis.hits:
             if hit.spec.family != self.family:
                 continue
-            data = [d for d in hit.data if counts_for(d, audience)]
+            data = reportable(hit.data, audience)
             if not data:
                 continue
             self.report(hit.node, self.message(hit, data))
@@ -84,7 +99,7 @@ class ExposureRule(Rule):
         for call, family, label, data, callee in cross_file_hits(project):
             if family != cls.family:
                 continue
-            counted = [d for d in data if counts_for(d, audience)]
+            counted = reportable(data, audience)
             if not counted:
                 continue
             message = (
