@@ -57,7 +57,7 @@ def page_text(rule) -> str:
 @click.command("explain")
 @click.argument("code")
 def explain_command(code: str) -> None:
-    """Show the documentation page of rule CODE (e.g. COP101, or its name)."""
+    """Show a rule's documentation page; CODE is its code (COP101) or name."""
     from .output import write_stdout
 
     rule = _find_rule(code)
@@ -123,7 +123,8 @@ def coverage_command(
     it, the findings (and suppressions with their reasons) in the scanned
     code, and a checklist item where a person must verify it. The header
     records the tool and catalog versions, the git commit, a digest of the
-    effective configuration and the time, as evidence for an audit.
+    effective configuration and the time (UTC; SOURCE_DATE_EPOCH fixes it
+    for reproducible reports), as evidence for an audit.
     """
     from . import registry
     from .catalog import CatalogError, load_catalog
@@ -164,7 +165,7 @@ def coverage_command(
     base = _scan_base(paths)
     report = build_report(
         result, catalog, registry.all_rules(), settings,
-        frameworks=wanted, scanned_paths=paths,
+        frameworks=wanted, scanned_paths=paths, skipped=found.skipped,
         git=git_state(base, _git_pathspecs(paths, base)), clock=utc_now,
     )
     text = render(report, output_format)

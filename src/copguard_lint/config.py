@@ -65,6 +65,9 @@ class Settings:
     jobs: int = 0
     # Vocabulary extension for the personal-data model (see analysis/names.py).
     personal_data: Tuple[Tuple[str, Any], ...] = ()
+    # Extra sink catalog entries, shaped like data/sdks.toml (see analysis/sinks.py),
+    # kept as canonical JSON text so the settings stay hashable ("" when none).
+    sdks: str = ""
     # Where relative globs are anchored: the config file's directory, or the cwd.
     root: str = field(default=".", compare=False)
     config_path: Optional[str] = field(default=None, compare=False)
@@ -78,6 +81,7 @@ class Settings:
             "audience": self.audience,
             "consent_age": self.consent_age,
             "personal_data": self.personal_data,
+            "sdks": self.sdks,
         }
         text = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -100,6 +104,7 @@ class Settings:
             "cache-dir": self.cache_dir,
             "jobs": self.jobs,
             "personal-data": self.personal_data_dict,
+            "sdks": json.loads(self.sdks) if self.sdks else {},
             "config-path": self.config_path,
         }
 
@@ -173,6 +178,16 @@ def _table(value: Any, where: str) -> Tuple[Tuple[str, Any], ...]:
     return _freeze(value)
 
 
+def _sdks(value: Any, where: str) -> str:
+    """Extra analytics/ad sink entries: `[[tool.copguard.sdks.sink]]`, shaped like data/sdks.toml."""
+    from .analysis.sinks import validate_entries
+
+    problems = validate_entries(value, where)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return json.dumps(value, sort_keys=True)
+
+
 SCHEMA: Dict[str, Tuple[str, Validator]] = {
     "select": ("select", _list_of_str("rule codes or prefixes")),
     "ignore": ("ignore", _list_of_str("rule codes or prefixes")),
@@ -186,6 +201,7 @@ SCHEMA: Dict[str, Tuple[str, Validator]] = {
     "cache-dir": ("cache_dir", _str),
     "jobs": ("jobs", _int_range(0, 256)),
     "personal-data": ("personal_data", _table),
+    "sdks": ("sdks", _sdks),
 }
 
 RULE_CODE_KEYS = ("select", "ignore")

@@ -28,7 +28,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .catalog import Catalog, load_catalog
 from .rule import AnyRule, ProjectRule
@@ -40,6 +40,7 @@ __all__ = [
     "check_docs",
     "example_blocks",
     "generate_docs",
+    "generated_blocks",
     "page_filename",
     "parse_sections",
     "render_clause_block",
@@ -47,9 +48,12 @@ __all__ = [
     "render_meta_line",
     "rule_scope",
     "run_example",
+    "section",
     "split_example_files",
     "strip_markers",
+    "update_index",
     "update_page",
+    "write_docs",
 ]
 
 SECTIONS: Tuple[str, ...] = (
@@ -366,7 +370,8 @@ def write_docs(
     changed = []
     for path, (current, wanted) in generate_docs(directory, rules, catalog).items():
         if current != wanted:
-            path.write_text(wanted, encoding="utf-8", newline="\n")
+            with open(path, "w", encoding="utf-8", newline="\n") as handle:  # LF on every OS
+                handle.write(wanted)
             changed.append(path)
     return changed
 
@@ -475,7 +480,3 @@ def run_example(code: str, rule_code: str, workdir: Optional[Path] = None):
         path.write_text(source, encoding="utf-8")
         written.append((path, Path(relative).as_posix()))
     return engine.run(sorted(written, key=lambda item: item[1]))
-
-
-def iter_rule_codes(rules: Iterable[AnyRule]) -> List[str]:
-    return sorted(rule.code for rule in rules)

@@ -145,7 +145,9 @@ def test_evidence_header(report):
 def test_statuses(report):
     violated = clause(report, "KH-COP-4.1")
     assert violated.status == STATUS_VIOLATIONS and violated.findings == 3
-    assert [(l.path, l.line) for l in violated.locations] == [("app/more.py", 2), ("app/more.py", 3), ("app/views.py", 5)]
+    assert [(loc.path, loc.line) for loc in violated.locations] == [
+        ("app/more.py", 2), ("app/more.py", 3), ("app/views.py", 5),
+    ]
     assert violated.status_text == "violations found (3 findings)"
 
     # Only a suppressed finding: checked and clean, the suppression listed with its reason.
@@ -397,3 +399,35 @@ def test_html_in_headless_chromium(tmp_path, monkeypatch):
     shown = "".join(dom.text)
     assert odd_path in shown  # the odd name is shown as text, not run as markup
     assert "</script><script>document.title='pwned'</script>" in shown
+
+
+def test_skipped_files_are_listed_and_escaped(tmp_path):
+    settings = Settings(select=("COP",))
+    result = Engine(settings, rules=TEST_RULES).run(write_project(tmp_path))
+    report = build_report(
+        result, load_catalog(), TEST_RULES, settings, skipped=[("link<x>.py", "symlink to outside the tree")],
+        git=GIT, clock=lambda: FIXED,
+    )
+    assert report.evidence.skipped == (("link<x>.py", "symlink to outside the tree"),)
+    assert "- `link<x>.py`: symlink to outside the tree" in render(report, "md")
+    assert "<code>link&lt;x&gt;.py</code>: symlink to outside the tree" in render(report, "html")
+
+
+def test_shipped_rules_on_clean_code_show_exactly_the_mapped_clauses_as_checked(tmp_path):
+    """The issue's goal, as the report states it: a checkable clause is "checked" only when an
+    enabled rule maps to it (or to one of its sub-clauses); every other one says "no rule yet"."""
+    catalog = load_catalog()
+    shipped = registry.all_rules()
+    (tmp_path / "ok.py").write_text("def ok():\n    return 1\n", encoding="utf-8")
+    settings = Settings()
+    result = Engine(settings).run([(tmp_path / "ok.py", "ok.py")])
+    report = build_report(result, catalog, shipped, settings, git=GIT, clock=lambda: FIXED)
+    direct = {clause_id for rule in shipped for clause_id in rule.clauses}
+    for item in report.clauses():
+        mapped = item.id in direct or any(sub in direct for sub in item.subclauses)
+        if item.checkable == "no":
+            assert item.status == STATUS_MANUAL, item.id
+        elif mapped:
+            assert item.status == STATUS_CHECKED, item.id
+        else:
+            assert item.status == STATUS_NO_RULE, item.id

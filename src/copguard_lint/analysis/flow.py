@@ -34,7 +34,7 @@ from ..imports import dotted
 from ..findings import Span
 from ..rule import Analysis
 from .names import NameMatch, Vocabulary, default_vocabulary, split_words
-from .sinks import SinkCatalog, SinkSpec, default_sinks
+from .sinks import SinkCatalog, SinkSpec, module_strings, sinks_for
 
 MAX_DATA = 8  # data kinds kept per value; more adds nothing to a message
 FACT_SUMMARY = "flow.summary"
@@ -100,6 +100,16 @@ class CallSite:
     function: str
 
 
+@dataclass(frozen=True)
+class SinkCall:
+    """A call to a catalogued sink, whatever it carries (COP3xx looks at every tracking call)."""
+
+    spec: SinkSpec
+    node: cst.Call
+    callee: str  # as spelled
+    function: str  # qualified name of the enclosing function ("" at module level)
+
+
 @dataclass
 class FunctionInfo:
     qualname: str
@@ -122,6 +132,8 @@ class FlowConfig:
         self.propagating_functions = frozenset(data["propagating-functions"])
         self.propagating_methods = frozenset(data["propagating-methods"])
         self.quasi_identifiers = frozenset(data.get("quasi-identifiers", ()))
+        self.user_facing_exceptions = frozenset(data.get("user-facing-exceptions", ()))
+        self.not_exposed = {family: frozenset(c) for family, c in data.get("not-exposed", {}).items()}
 
 
 @lru_cache(maxsize=None)
@@ -190,9 +202,13 @@ class FlowAnalysis(Analysis):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.vocabulary: Vocabulary = _vocabulary_for(ctx.settings)
-        self.sinks: SinkCatalog = default_sinks()
+        self.sinks: SinkCatalog = sinks_for(ctx.settings)
         self.config = default_flow_config()
         self.hits: List[SinkHit] = []
+        self.sink_calls: List[SinkCall] = []
+        self._sink_call_ids: Set[int] = set()
+        self._module_strings: Optional[Dict[str, str]] = None
+        self._import_heads: Optional[FrozenSet[str]] = None
         self._hit_index: Dict[tuple, int] = {}
         self.calls: List[CallSite] = []
         self.functions: Dict[str, FunctionInfo] = {}
@@ -336,6 +352,23 @@ class FlowAnalysis(Analysis):
             self.hits[index] = SinkHit(old.spec, old.node, old.callee, merged, old.function, old.via)
 
     # -- helpers used by the walker --------------------------------------
+    def note_sink_call(self, call: SinkCall) -> None:
+        if id(call.node) not in self._sink_call_ids:  # loop bodies are walked twice
+            self._sink_call_ids.add(id(call.node))
+            self.sink_calls.append(call)
+
+    def module_strings(self) -> Dict[str, str]:
+        """Module-level string constants (for URLs kept in a constant)."""
+        if self._module_strings is None:
+            self._module_strings = module_strings(self.ctx.module)
+        return self._module_strings
+
+    def starts_at_import(self, name: str) -> bool:
+        """Whether a resolved dotted name starts at something the module imports."""
+        if self._import_heads is None:
+            self._import_heads = frozenset(v.split(".", 1)[0] for v in self.ctx.imports.bindings.values())
+        return name.split(".", 1)[0].split("(", 1)[0] in self._import_heads
+
     def local_function(self, callee: str) -> Optional[FunctionInfo]:
         if callee in self.functions:
             return self.functions[callee]
@@ -460,6 +493,8 @@ class _Walker:
         self.outer_kinds = outer_kinds
         self.param_sinks: List[ParamSink] = []
         self.returns: Taint = EMPTY
+        # The expression each local name was last bound to (request bodies and URLs built in a variable).
+        self.values: Dict[str, cst.BaseExpression] = {}
 
     # -- statements -----------------------------------------------------
     def statements(self, statements: Sequence[cst.CSTNode]) -> None:
@@ -542,16 +577,21 @@ class _Walker:
             self.expr(node.value)
         elif isinstance(node, cst.Return):
             if node.value is not None:
-                self.returns = _limit(self.returns | self.expr(node.value))
+                taint = self.expr(node.value)
+                # A returned tuple is destructured by callers, position by position:
+                # its data is not every element's, so it is not summarised.
+                if not isinstance(node.value, cst.Tuple):
+                    self.returns = _limit(self.returns | taint)
         elif isinstance(node, cst.Raise):
             if node.exc is not None:
                 self.raise_(node.exc)
             if node.cause is not None:
                 self.expr(node.cause)
         elif isinstance(node, cst.Assert):
+            # Not a sink: assertion messages are for developers and tests, where
+            # fixtures' fake personal data is the norm.
             self.expr(node.test)
-            if node.msg is not None:
-                self.exception_message(node, self.expr(node.msg), "assert")
+            self.expr(node.msg)
         elif isinstance(node, cst.Del):
             for target in _del_targets(node.target):
                 self.env.pop(target, None)
@@ -561,7 +601,9 @@ class _Walker:
             taint: Set[Datum] = set()
             for arg in exc.args:
                 taint |= self.expr(arg.value)
-            self.exception_message(exc, frozenset(taint), _code(exc.func))
+            # Validation errors are shown back to the person who submitted the data.
+            if _last_name(exc.func) not in self.a.config.user_facing_exceptions:
+                self.exception_message(exc, frozenset(taint), _code(exc.func))
             self.expr(exc.func)
         else:
             self.expr(exc)
@@ -576,6 +618,10 @@ class _Walker:
             name = target.value
             self.env[name] = self.bound_taint(name, taint, value)
             self.track_kind(name, value)
+            if value is not None:
+                self.values[name] = value
+            else:
+                self.values.pop(name, None)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]
             if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(elements):
@@ -700,8 +746,9 @@ class _Walker:
             own = self.a.name_taint(key, hint, _code(node))
             if own:
                 return own
-            return EMPTY if base_taint and _only_payload(base_taint) else (base_taint if key is None else EMPTY)
-        return base_taint
+            return EMPTY
+        # A computed key reads one unknown field: not the whole payload.
+        return EMPTY if _only_payload(base_taint) else base_taint
 
     def expr_Call(self, node: cst.Call) -> Taint:
         args: List[Tuple[Optional[int], Optional[str], Taint]] = []
@@ -724,15 +771,30 @@ class _Walker:
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         receiver = self.resolve(func.value) if isinstance(func, cst.Attribute) else None
         receiver_name = _last_name(func.value) if isinstance(func, cst.Attribute) else None
-        spec = self.a.sinks.match(resolved, receiver, receiver_name, method)
+        spec = self.a.sinks.match(resolved, receiver, receiver_name, method, self.a.starts_at_import)
         spelled = _code(func)
+        if method in _MUTATORS and isinstance(func.value, cst.Name) and func.value.value in self.env:
+            # `props.setdefault("school", user.school)`, `fields.append(email)`: the container now holds it.
+            added = [t for pos, _, t in args if not (method == "setdefault" and pos == 0)]
+            name = func.value.value
+            self.env[name] = _limit(self.env[name].union(*added)) if added else self.env[name]
         if spec is not None:
             carried: Set[Datum] = set()
-            for pos, keyword, taint in args:
-                if spec.carries(pos, keyword) or (spec.url_argument and (pos in spec.url_argument or keyword in spec.url_argument)):
+            for (pos, keyword, taint), arg in zip(args, node.args):
+                is_url = bool(spec.url_argument) and (pos in spec.url_argument or keyword in spec.url_argument)
+                if is_url:
+                    # `requests.get(avatar_url)` fetches a URL; only data built into it is sent.
+                    own = _code(arg.value)
+                    taint = frozenset(d for d in taint if d.origin != own)
+                if spec.carries(pos, keyword) or is_url:
                     carried |= taint
-            if spec.family == "http" and self.internal_url(node, spec):
-                carried = set()
+            if spec.family == "http":
+                if self.internal_url(node, spec):
+                    carried = set()
+                else:
+                    # A request to an analytics or ad endpoint, or with an ad-request body, is that sink.
+                    spec = self.a.sinks.retarget(spec, node, self.values.get, self.a.module_strings())
+            self.a.note_sink_call(SinkCall(spec, node, spelled, self.qualname))
             self.record_hit(spec, node, spelled, frozenset(carried))
         callee = resolved or spelled
         if any(t for _, _, t in args):
@@ -767,6 +829,8 @@ class _Walker:
                     return own
                 if receiver_taint and _only_payload(receiver_taint):
                     return EMPTY
+            elif _only_payload(receiver_taint):
+                return EMPTY
         if resolved in config.propagating_functions:
             return _limit(arg_taint)
         if method is not None and method in config.propagating_methods:
@@ -952,6 +1016,9 @@ class _Walker:
             if summary not in self.param_sinks:
                 self.param_sinks.append(summary)
 
+
+# Methods that put their arguments into the container they are called on.
+_MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft"})
 
 _RAISE_SPEC = SinkSpec(
     id="raise", family="exception", label="an exception message", functions=frozenset(), receivers=(),

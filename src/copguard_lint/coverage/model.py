@@ -181,6 +181,7 @@ class Evidence:
     scanned_paths: Tuple[str, ...]
     files_scanned: int
     not_analysable: Tuple[UnanalysableFile, ...]
+    skipped: Tuple[Tuple[str, str], ...]  # (path, reason): passed over by discovery, not scanned
     rules_enabled: Tuple[str, ...]
     frameworks: Tuple[str, ...]
     audience: str
@@ -277,6 +278,7 @@ def build_report(
     *,
     frameworks: Sequence[str] = (),
     scanned_paths: Sequence[str] = (),
+    skipped: Sequence[Tuple[str, str]] = (),
     git: Optional[GitState] = None,
     clock: Clock = utc_now,
 ) -> CoverageReport:
@@ -284,7 +286,8 @@ def build_report(
 
     `result` is the engine's RunResult; `rules` every registered rule (the
     enabled ones are those in `result.rules`, or selected by `settings`);
-    `frameworks` limits the report to these framework ids (all when empty).
+    `frameworks` limits the report to these framework ids (all when empty);
+    `skipped` lists (path, reason) pairs that discovery passed over.
     """
     from ..registry import is_selected
 
@@ -347,6 +350,7 @@ def build_report(
         not_analysable=tuple(
             UnanalysableFile(error.path, error.reason, error.line) for error in result.errors
         ),
+        skipped=tuple((str(path), str(reason)) for path, reason in skipped),
         rules_enabled=tuple(sorted(enabled_codes)),
         frameworks=tuple(f for f in catalog.frameworks if f in wanted),
         audience=settings.audience,

@@ -94,6 +94,11 @@ def render_html(report: CoverageReport) -> str:
             where = f"{item.path}:{item.line}" if item.line else item.path
             out.append(f"<li><code>{h(where)}</code>: {h(item.reason)}</li>")
         out.append("</ul></div>")
+    if ev.skipped:
+        out.append('<div class="note">Passed over when the files were collected (not scanned):<ul class="tight">')
+        for path, reason in ev.skipped:
+            out.append(f"<li><code>{h(path)}</code>: {h(reason)}</li>")
+        out.append("</ul></div>")
 
     out.append('<h2 id="summary">Summary</h2>')
     out.append("<table><thead><tr><th>Framework</th><th>Clauses</th>")
@@ -164,7 +169,8 @@ def _clause_details(clause: ClauseCoverage) -> str:
     parts: List[str] = []
     if clause.locations:
         more = clause.findings - len(clause.locations)
-        parts.append(f"<div>Findings ({clause.findings}{', first ' + str(len(clause.locations)) + ' shown' if more else ''}):</div>")
+        shown = f", first {len(clause.locations)} shown" if more else ""
+        parts.append(f"<div>Findings ({clause.findings}{shown}):</div>")
         parts.append('<ul class="tight">')
         for loc in clause.locations:
             parts.append(

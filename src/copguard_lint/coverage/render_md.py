@@ -60,6 +60,12 @@ def render_md(report: CoverageReport) -> str:
             where = f"{item.path}:{item.line}" if item.line else item.path
             out.append(f"- `{_code(where)}`: {esc(item.reason)}")
         out.append("")
+    if ev.skipped:
+        out.append("Passed over when the files were collected (not scanned):")
+        out.append("")
+        for path, reason in ev.skipped:
+            out.append(f"- `{_code(path)}`: {esc(reason)}")
+        out.append("")
 
     out.append("## Summary")
     out.append("")
@@ -122,10 +128,12 @@ def _clause_details(clause: ClauseCoverage) -> List[str]:
     out = [f"### {esc(clause.label)}", "", f"*{esc(clause.citation)}*. Status: **{esc(clause.status_text)}**.", ""]
     if clause.locations:
         more = clause.findings - len(clause.locations)
-        out.append(f"Findings ({clause.findings}{', first ' + str(len(clause.locations)) + ' shown' if more else ''}):")
+        shown = f", first {len(clause.locations)} shown" if more else ""
+        out.append(f"Findings ({clause.findings}{shown}):")
         out.append("")
         for loc in clause.locations:
-            out.append(f"- `{_code(f'{loc.path}:{loc.line}:{loc.column}')}` {loc.rule} ({loc.severity}): {esc(loc.message)}")
+            where = _code(f"{loc.path}:{loc.line}:{loc.column}")
+            out.append(f"- `{where}` {loc.rule} ({loc.severity}): {esc(loc.message)}")
         out.append("")
     if clause.suppressed:
         out.append(f"Suppressed ({len(clause.suppressed)}):")

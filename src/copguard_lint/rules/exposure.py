@@ -42,7 +42,7 @@ def counts_for(datum: Datum, audience: str) -> bool:
     return audience in ("children", "mixed")
 
 
-def reportable(data: Sequence[Datum], audience: str) -> List[Datum]:
+def reportable(data: Sequence[Datum], audience: str, family: str) -> List[Datum]:
     """The data worth a finding: possibly a child's, and identifying enough.
 
     A call carrying only quasi-identifiers (an age, a school year, a
@@ -50,8 +50,10 @@ def reportable(data: Sequence[Datum], audience: str) -> List[Datum]:
     """
     from ..analysis.flow import default_flow_config
 
-    counted = [d for d in data if counts_for(d, audience)]
-    quasi = default_flow_config().quasi_identifiers
+    config = default_flow_config()
+    skipped = config.not_exposed.get(family, frozenset())
+    counted = [d for d in data if counts_for(d, audience) and d.category not in skipped]
+    quasi = config.quasi_identifiers
     if all(d.label in quasi for d in counted):
         return []
     return counted
@@ -87,7 +89,7 @@ class ExposureRule(Rule):
         for hit in analysis.hits:
             if hit.spec.family != self.family:
                 continue
-            data = reportable(hit.data, audience)
+            data = reportable(hit.data, audience, self.family)
             if not data:
                 continue
             self.report(hit.node, self.message(hit, data))
@@ -96,15 +98,22 @@ class ExposureRule(Rule):
     def check_project(cls, project) -> Iterable[ProjectFinding]:
         """Calls passing personal data to a helper in another file that forwards it to a sink."""
         audience = project.settings.audience
+        grouped: Dict[object, Tuple[str, str, List[Datum]]] = {}
         for call, family, label, data, callee in cross_file_hits(project):
             if family != cls.family:
                 continue
-            counted = reportable(data, audience)
+            counted = reportable(data, audience, family)
             if not counted:
                 continue
+            # One finding per call, however many sinks inside the helper it reaches.
+            if call in grouped:
+                grouped[call][2].extend(d for d in counted if d not in grouped[call][2])
+            else:
+                grouped[call] = (label, callee, list(counted))
+        for call, (label, callee, counted) in grouped.items():
             message = (
                 f"{describe(counted)} reaches {label} via {callee} inside {call.get('spelled')}(): "
-                f"{FAMILY_ADVICE[family]}"
+                f"{FAMILY_ADVICE[cls.family]}"
             )
             yield ProjectFinding.at(call, message)
 
