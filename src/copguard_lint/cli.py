@@ -25,6 +25,7 @@ from .registry import known_codes
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json")
+CHECK_FORMATS = (*FORMATS, "sarif", "github", "gitlab")
 SEVERITIES = ("low", "medium", "high", "critical")
 
 
@@ -61,7 +62,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+@click.option("--format", "output_format", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
               help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of stdout.")
@@ -78,6 +79,10 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Print a count of findings per rule.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary (text format).")
 @click.option("--stdin-filename", help="Path to report for source read from stdin (`-`).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Leave out findings listed in this baseline file (see `copguard baseline create`).")
+@click.option("--diff", "diff_ref", metavar="REF",
+              help="Report only findings on lines changed since git revision REF (and in untracked files).")
 def check(
     paths: Sequence[str],
     output_format: str,
@@ -92,12 +97,17 @@ def check(
     statistics: bool,
     quiet: bool,
     stdin_filename: Optional[str],
+    baseline_file: Optional[str],
+    diff_ref: Optional[str],
 ) -> None:
     """Check PATHS (files or directories; default: the current directory)."""
+    from .cli_ci import emit_statistics, prepare_gates, run_with_progress
+
     paths = tuple(paths) or (".",)
     settings = _settings(paths, config_file, select, ignore, fail_on, stdin_filename)
     engine = Engine(settings)
     cwd = Path.cwd()
+    gates = prepare_gates(baseline_file, diff_ref, cwd)  # before scanning: a bad file or REF exits 2 at once
     missing: List[str] = []
     if paths == ("-",):
         display = stdin_filename or "<stdin>"
@@ -110,8 +120,11 @@ def check(
         missing = found.missing
         for display, reason in found.skipped:
             click.echo(f"copguard: skipped {display}: {reason}", err=True)
-        result = engine.run(found.files, jobs=default_jobs(jobs if jobs is not None else settings.jobs))
-    _emit(result, output_format, output, statistics, quiet)
+        result = run_with_progress(engine, found.files, default_jobs(jobs if jobs is not None else settings.jobs))
+    result, extra = gates.apply(result, paths, cwd)
+    _emit(result, output_format, output, statistics, quiet, **extra)
+    emit_statistics(result, output_format, statistics)
+    gates.report()
     for path in missing:
         click.echo(f"copguard: error: {path}: no such file or directory", err=True)
     if missing:
@@ -143,10 +156,11 @@ def _settings(paths, config_file, select, ignore, fail_on, stdin_filename) -> Se
         raise  # pragma: no cover - fail() exits
 
 
-def _emit(result: RunResult, output_format: str, output: Optional[str], statistics: bool, quiet: bool) -> None:
+def _emit(result: RunResult, output_format: str, output: Optional[str], statistics: bool, quiet: bool,
+          **extra) -> None:
     from .reporters import REPORTERS
 
-    text = REPORTERS[output_format](result, statistics=statistics, quiet=quiet)
+    text = REPORTERS[output_format](result, statistics=statistics, quiet=quiet, **extra)
     if output:
         try:
             write_atomic(Path(output), text)
@@ -223,3 +237,7 @@ from .cli_docs import coverage_command, explain_command  # noqa: E402  (commands
 
 cli.add_command(explain_command)
 cli.add_command(coverage_command)
+
+from .cli_ci import baseline_group  # noqa: E402  (`copguard baseline create|prune`, in cli_ci.py)
+
+cli.add_command(baseline_group)

@@ -65,6 +65,8 @@ class Settings:
     jobs: int = 0
     # Vocabulary extension for the personal-data model (see analysis/names.py).
     personal_data: Tuple[Tuple[str, Any], ...] = ()
+    # Project-specific age and consent checks (see analysis/guards.py).
+    age_gates: Tuple[Tuple[str, Any], ...] = ()
     # Extra sink catalog entries, shaped like data/sdks.toml (see analysis/sinks.py),
     # kept as canonical JSON text so the settings stay hashable ("" when none).
     sdks: str = ""
@@ -81,6 +83,7 @@ class Settings:
             "audience": self.audience,
             "consent_age": self.consent_age,
             "personal_data": self.personal_data,
+            "age_gates": self.age_gates,
             "sdks": self.sdks,
         }
         text = json.dumps(payload, sort_keys=True, default=str)
@@ -104,6 +107,7 @@ class Settings:
             "cache-dir": self.cache_dir,
             "jobs": self.jobs,
             "personal-data": self.personal_data_dict,
+            "age-gates": _thaw(self.age_gates),
             "sdks": json.loads(self.sdks) if self.sdks else {},
             "config-path": self.config_path,
         }
@@ -188,6 +192,19 @@ def _sdks(value: Any, where: str) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+AGE_GATE_KEYS = ("functions", "decorators", "dependencies", "permissions")
+
+
+def _age_gates(value: Any, where: str) -> Tuple[Tuple[str, Any], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table with keys {', '.join(AGE_GATE_KEYS)}, got {_describe(value)}")
+    for key, names in value.items():
+        if key not in AGE_GATE_KEYS:
+            raise ConfigError(f"{where} has unknown key {key!r}; known keys: {', '.join(AGE_GATE_KEYS)}")
+        _list_of_str("dotted names")(names, f"{where}.{key}")
+    return _freeze(value)
+
+
 SCHEMA: Dict[str, Tuple[str, Validator]] = {
     "select": ("select", _list_of_str("rule codes or prefixes")),
     "ignore": ("ignore", _list_of_str("rule codes or prefixes")),
@@ -201,6 +218,7 @@ SCHEMA: Dict[str, Tuple[str, Validator]] = {
     "cache-dir": ("cache_dir", _str),
     "jobs": ("jobs", _int_range(0, 256)),
     "personal-data": ("personal_data", _table),
+    "age-gates": ("age_gates", _age_gates),
     "sdks": ("sdks", _sdks),
 }
 

@@ -28,6 +28,7 @@ from .registry import is_selected, split_rules
 from .rule import AnyRule, Analysis, ProjectRule, Rule, analyses_for
 from .rules.engine_rules import UnanalysableFile
 from .source import SourceError, decode_source, split_lines
+from .suppression_audit import audit_suppressions
 from .walk import visit_all
 
 # libcst's recursive descent can exhaust the default stack on deeply nested
@@ -67,6 +68,7 @@ class Engine:
             rule for rule in candidates if is_selected(rule.code, settings.select, settings.ignore)
         )
         self.rule_by_code = {rule.code: rule for rule in self.rules}
+        self.known_codes: Tuple[str, ...] = tuple(rule.code for rule in candidates)  # for COP003
         self.file_rules, self.project_rules = split_rules(self.rules)
         self.analyses: Tuple[Type[Analysis], ...] = analyses_for(
             (*self.file_rules, *self.project_rules)
@@ -185,17 +187,25 @@ class Engine:
         return FileResult(display, findings, (), error, comments, parsed=False)
 
     # -- a whole run ----------------------------------------------------
-    def run(self, files: Sequence[Tuple[Path, str]], jobs: int = 1) -> RunResult:
-        """Lint `files` ((path, display path) pairs) and run project rules over them."""
-        results = self.lint_many(files, jobs)
+    def run(self, files: Sequence[Tuple[Path, str]], jobs: int = 1, progress=None) -> RunResult:
+        """Lint `files` ((path, display path) pairs) and run project rules over them.
+
+        `progress`, if given, is called with the number of files just finished.
+        """
+        results = self.lint_many(files, jobs, progress)
         return self.finish_run(results)
 
-    def lint_many(self, files: Sequence[Tuple[Path, str]], jobs: int = 1) -> List[FileResult]:
+    def lint_many(self, files: Sequence[Tuple[Path, str]], jobs: int = 1, progress=None) -> List[FileResult]:
         from .parallel import lint_in_pool
 
         if jobs != 1 and len(files) >= 8:
-            return lint_in_pool(self, files, jobs)
-        return [self.lint_path(path, display) for path, display in files]
+            return lint_in_pool(self, files, jobs, progress)
+        out = []
+        for path, display in files:
+            out.append(self.lint_path(path, display))
+            if progress is not None:
+                progress(1)
+        return out
 
     def finish_run(
         self, results: Sequence[FileResult], *, honour_noqa: bool = True, project: bool = True
@@ -208,6 +218,10 @@ class Engine:
         findings = [f for f in findings if not self._ignored_for_file(f)]
         comments = tuple(c for result in results for c in result.suppressions)
         kept, suppressed = suppressions.apply(sorted(findings), comments, honour_noqa)
+        kept += audit_suppressions(  # COP002-COP004: after suppression, so none can hide itself
+            results, suppressed, self.rule_by_code, self.known_codes, self._ignored_for_file,
+            honour_noqa=honour_noqa, project=project,
+        )
         errors = tuple(result.error for result in results if result.error is not None)
         return RunResult(
             findings=tuple(sorted(kept)),

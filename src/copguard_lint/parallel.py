@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
 
 from .findings import FileResult
 
@@ -56,11 +56,14 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def lint_in_pool(engine: "Engine", files: Sequence[Tuple[Path, str]], jobs: int) -> List[FileResult]:
+def lint_in_pool(
+    engine: "Engine", files: Sequence[Tuple[Path, str]], jobs: int, progress: Optional[Callable[[int], None]] = None
+) -> List[FileResult]:
+    """Lint `files` in worker processes; `progress` is called with each finished chunk's size."""
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     workers = max(1, min(workers, len(files)))
     if workers == 1:
-        return [engine.lint_path(path, display) for path, display in files]
+        return engine.lint_many(files, 1, progress)
     results: List[FileResult] = []
     with ProcessPoolExecutor(
         max_workers=workers,
@@ -70,4 +73,6 @@ def lint_in_pool(engine: "Engine", files: Sequence[Tuple[Path, str]], jobs: int)
     ) as pool:
         for chunk_results in pool.map(_lint_chunk, _chunks(files, workers)):
             results.extend(chunk_results)
+            if progress is not None:
+                progress(len(chunk_results))
     return results

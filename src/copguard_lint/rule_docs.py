@@ -193,7 +193,8 @@ def _clause_label(catalog: Catalog, clause_id: str) -> str:
 def render_clause_block(rule: AnyRule, catalog: Catalog) -> str:
     """The generated body of `## Guideline clauses` (ends with a newline)."""
     if not rule.clauses:
-        return (
+        note = getattr(rule, "no_clause_note", None)  # a rule may say why it maps to no clause
+        return note or (
             "This rule maps to no guideline clause. It makes sure that a file no rule could read is\n"
             "reported instead of passing silently, so every other rule's result can be trusted.\n"
         )
@@ -467,7 +468,11 @@ def run_example(code: str, rule_code: str, workdir: Optional[Path] = None):
     from .config import Settings
     from .engine import Engine
 
-    engine = Engine(Settings(select=(rule_code,)))
+    from .registry import by_code
+
+    # A rule about other rules' findings (COP004) names the rules its example needs too.
+    also = getattr(by_code().get(rule_code), "doc_example_select", ())
+    engine = Engine(Settings(select=(rule_code, *also)))
     files = split_example_files(code)
     if files is None:
         return engine.finish_run([engine.lint_source("example.py", code)])

@@ -29,6 +29,7 @@ libcst metadata is needed.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
@@ -62,6 +63,7 @@ class NameSet:
         values = list(values)
         self.exact, self.patterns = _names(values)
         self.last = frozenset(v.rsplit(".", 1)[-1] for v in self.exact)
+        self._pattern = re.compile("|".join(fnmatch.translate(p) for p in self.patterns)) if self.patterns else None
 
     def __contains__(self, name: Optional[str]) -> bool:
         return self.matches(name)
@@ -75,14 +77,14 @@ class NameSet:
         tail = name.rsplit(".", 1)[-1]
         if last_part and tail in self.last:
             return True
-        return any(fnmatch.fnmatchcase(tail, p) or fnmatch.fnmatchcase(name, p) for p in self.patterns)
+        return self._pattern is not None and bool(self._pattern.match(tail) or self._pattern.match(name))
 
     def matches_exact(self, name: Optional[str]) -> bool:
         """Full dotted name only (or a pattern): for lists whose short names are ambiguous."""
         if not name:
             return False
         name = name.replace("()", "")
-        return name in self.exact or any(fnmatch.fnmatchcase(name, p) for p in self.patterns)
+        return name in self.exact or (self._pattern is not None and bool(self._pattern.match(name)))
 
 
 class FrameworkConfig:
@@ -237,6 +239,9 @@ class EntryPointAnalysis(Analysis):
             value.split(".", 1)[0] in ("fastapi", "starlette") for value in self.ctx.imports.bindings.values()
         )
         self._collect_objects(node.body)
+        for statement in node.body:
+            for name, value in _assignments(statement):
+                self.module_constants[name] = value
         self._walk(node.body, [], None)
         self._finish_classes()
 
@@ -263,10 +268,6 @@ class EntryPointAnalysis(Analysis):
                         spelled = dotted(target.target)
                         if spelled:
                             self._objects[spelled] = (framework, small.value)
-                if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                    target = small.targets[0].target
-                    if isinstance(target, cst.Name):
-                        self.module_constants.setdefault(target.value, small.value)
 
     # -- statements -------------------------------------------------------
     def _walk(self, body: Sequence[cst.CSTNode], scope: List[str], class_info: Optional[ClassInfo]) -> None:
@@ -544,6 +545,12 @@ class EntryPointAnalysis(Analysis):
         )
         return entry
 
+    def _class_operation(self, info: ClassInfo) -> str:
+        config = self.config
+        if self._inherits(info, config.django_update_bases) or self._inherits(info, config.drf_update_bases):
+            return "update"
+        return "create"
+
     def _finish_classes(self) -> None:
         """Implicit handlers: generic create/update views that define no method of their own."""
         config = self.config
@@ -643,8 +650,8 @@ class EntryPointAnalysis(Analysis):
 
         for decorator in decorators:
             name = self._resolve_name(decorator)
-            if not name:
-                continue
+            if not name or name.rsplit(".", 1)[-1] in ("permission_classes", "authentication_classes"):
+                continue  # DRF: the classes listed say it (see _auth_from_permissions)
             words = set(split_words(name.rsplit(".", 1)[-1]))
             if words & self.config.auth_decorator_words:
                 return "@" + name.rsplit(".", 1)[-1]

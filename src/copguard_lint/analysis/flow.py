@@ -124,6 +124,11 @@ class FlowConfig:
     def __init__(self, data: dict) -> None:
         self.request_receivers = frozenset(data["request-receivers"])
         self.request_attributes = frozenset(data["request-attributes"])
+        self.request_query_attributes = frozenset(data.get("request-query-attributes", ()))
+        self.console_sinks = frozenset(data.get("console-sinks", ()))
+        self.command_decorators = frozenset(data.get("command-decorators", ()))
+        self.command_base_classes = frozenset(data.get("command-base-classes", ()))
+        self.command_path_parts = tuple(data.get("command-path-parts", ()))
         self.request_methods = frozenset(data["request-methods"])
         self.payload_attributes = frozenset(data["payload-attributes"])
         self.dump_functions = frozenset(data["dump-functions"])
@@ -133,8 +138,14 @@ class FlowConfig:
         self.propagating_methods = frozenset(data["propagating-methods"])
         self.quasi_identifiers = frozenset(data.get("quasi-identifiers", ()))
         self.user_facing_exceptions = frozenset(data.get("user-facing-exceptions", ()))
+        self.user_facing_exception_words = frozenset(data.get("user-facing-exception-words", ()))
         self.not_exposed = {family: frozenset(c) for family, c in data.get("not-exposed", {}).items()}
 
+    def is_user_facing(self, exception: str) -> bool:
+        """An exception whose message is shown to the person who made the request."""
+        return exception in self.user_facing_exceptions or bool(
+            set(split_words(exception)) & self.user_facing_exception_words
+        )
 
 @lru_cache(maxsize=None)
 def default_flow_config() -> FlowConfig:
@@ -207,6 +218,9 @@ class FlowAnalysis(Analysis):
         self.hits: List[SinkHit] = []
         self.sink_calls: List[SinkCall] = []
         self._sink_call_ids: Set[int] = set()
+        # Every other call, resolved: (node, callee, spelled, enclosing function). COP302 follows
+        # tracking wrappers through these whatever the arguments carry.
+        self.other_calls: List[Tuple[cst.Call, str, str, str]] = []
         self._module_strings: Optional[Dict[str, str]] = None
         self._import_heads: Optional[FrozenSet[str]] = None
         self._hit_index: Dict[tuple, int] = {}
@@ -216,6 +230,8 @@ class FlowAnalysis(Analysis):
         self.module_kinds: Dict[str, str] = {}
         self.class_kinds: Dict[str, Dict[str, str]] = {}
         self._scope: List[Tuple[str, str]] = []  # ("class" | "def", name)
+        self._command_classes: Set[str] = set()
+        self._command_module = _is_command_module(ctx.path, self.config.command_path_parts)
 
     # -- traversal ------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
@@ -226,6 +242,9 @@ class FlowAnalysis(Analysis):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._scope.append(("class", node.name.value))
+        bases = {_last_name(arg.value) for arg in node.bases}
+        if bases & self.config.command_base_classes:
+            self._command_classes.add(node.name.value)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._scope.pop()
@@ -248,6 +267,7 @@ class FlowAnalysis(Analysis):
             env[name] = _limit({marker} | own)
         kinds = dict(self.class_kinds.get(class_name, {})) if class_name else {}
         walker = _Walker(self, qualname, class_name, env, kinds, self.module_kinds)
+        walker.console_is_output = self.is_command(node)
         walker.statements(_body(node.body))
         if class_name:
             self.class_kinds.setdefault(class_name, {}).update(
@@ -255,6 +275,18 @@ class FlowAnalysis(Analysis):
             )
         visible = tuple(p for i, p in enumerate(params) if not (is_method and i == 0))
         self.functions[qualname] = FunctionInfo(qualname, visible, walker.param_sinks, walker.returns)
+
+    def is_command(self, node: cst.FunctionDef) -> bool:
+        """A command-line command, whose console output goes to the operator who ran it."""
+        if self._command_module:
+            return True
+        if any(kind == "class" and name in self._command_classes for kind, name in self._scope):
+            return True
+        for decorator in node.decorators:
+            target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            if _last_name(target) in self.config.command_decorators and isinstance(target, cst.Attribute):
+                return True
+        return False
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._scope.pop()
@@ -357,6 +389,11 @@ class FlowAnalysis(Analysis):
             self._sink_call_ids.add(id(call.node))
             self.sink_calls.append(call)
 
+    def note_other_call(self, node: cst.Call, callee: str, spelled: str, function: str) -> None:
+        if id(node) not in self._sink_call_ids:
+            self._sink_call_ids.add(id(node))
+            self.other_calls.append((node, callee, spelled, function))
+
     def module_strings(self) -> Dict[str, str]:
         """Module-level string constants (for URLs kept in a constant)."""
         if self._module_strings is None:
@@ -387,10 +424,24 @@ class FlowAnalysis(Analysis):
                 return spec
         raise KeyError(spec_id)  # pragma: no cover
 
-    def name_taint(self, name: str, subject_hint: Optional[str], origin: str) -> Taint:
+    def name_taint(
+        self, name: str, subject_hint: Optional[str], origin: str, owner: Optional[cst.BaseExpression] = None
+    ) -> Taint:
+        """Data named by `name`; `owner` is the object it is read from (`table` in `table.fullname`).
+
+        The owner's name is read as part of the data's name, so the
+        vocabulary's rule for things that are not people applies to it too:
+        `table.fullname`, `site_settings.get("contact_email")`.
+        """
         if _is_constant_name(name):
             return EMPTY
         match = self.vocabulary.classify(name, subject_hint=subject_hint)
+        if match.category is not None and owner is not None:
+            owner_name = _last_name(owner) if isinstance(owner, (cst.Name, cst.Attribute)) else None
+            if owner_name and owner_name not in ("self", "cls") and not _is_constant_name(owner_name):
+                combined = self.vocabulary.classify(f"{owner_name}_{name}")
+                if combined.category is None and combined.excluded_by and "not a person" in combined.excluded_by:
+                    return EMPTY
         return _datum_from(match, subject_hint, origin)
 
     def subject_of(self, node: cst.BaseExpression, class_name: Optional[str]) -> Optional[str]:
@@ -493,6 +544,7 @@ class _Walker:
         self.outer_kinds = outer_kinds
         self.param_sinks: List[ParamSink] = []
         self.returns: Taint = EMPTY
+        self.console_is_output = False
         # The expression each local name was last bound to (request bodies and URLs built in a variable).
         self.values: Dict[str, cst.BaseExpression] = {}
 
@@ -602,7 +654,7 @@ class _Walker:
             for arg in exc.args:
                 taint |= self.expr(arg.value)
             # Validation errors are shown back to the person who submitted the data.
-            if _last_name(exc.func) not in self.a.config.user_facing_exceptions:
+            if not self.a.config.is_user_facing(_last_name(exc.func) or ""):
                 self.exception_message(exc, frozenset(taint), _code(exc.func))
             self.expr(exc.func)
         else:
@@ -723,12 +775,14 @@ class _Walker:
         attr = node.attr.value
         if self.is_payload(node):
             return frozenset({Datum("request payload", "payload", "high", "", _code(node))})
+        if attr in self.a.config.request_query_attributes and self.is_request(node.value):
+            return frozenset({Datum("query string", "query", "low", "", _code(node))})
         if attr in self.a.config.dump_attributes:
             return self.dump(node.value, base_taint)
         if _is_constant_name(attr):
             return EMPTY
         hint = self.a.subject_of(node.value, self.class_name)
-        own = self.a.name_taint(attr, hint, _code(node))
+        own = self.a.name_taint(attr, hint, _code(node), node.value)
         if own:
             return own
         return EMPTY if not _only_payload(base_taint) else EMPTY
@@ -741,9 +795,9 @@ class _Walker:
         key = _constant_key(node)
         if key is not None:
             hint = self.a.subject_of(node.value, self.class_name)
-            if base_taint and any(d.category == "payload" for d in base_taint):
+            if base_taint and any(d.category in PAYLOAD_CATEGORIES for d in base_taint):
                 hint = hint or "person"
-            own = self.a.name_taint(key, hint, _code(node))
+            own = self.a.name_taint(key, hint, _code(node), node.value)
             if own:
                 return own
             return EMPTY
@@ -794,9 +848,13 @@ class _Walker:
                 else:
                     # A request to an analytics or ad endpoint, or with an ad-request body, is that sink.
                     spec = self.a.sinks.retarget(spec, node, self.values.get, self.a.module_strings())
+            if self.console_is_output and resolved in self.a.config.console_sinks:
+                carried = set()  # a command's console output goes to the operator who ran it
             self.a.note_sink_call(SinkCall(spec, node, spelled, self.qualname))
             self.record_hit(spec, node, spelled, frozenset(carried))
         callee = resolved or spelled
+        if spec is None:
+            self.a.note_other_call(node, callee, spelled, self.qualname)
         if any(t for _, _, t in args):
             self.a.calls.append(CallSite(node, callee, spelled, tuple(args), self.qualname))
         return self.call_result(node, func, resolved, method, receiver_taint, args)
@@ -822,9 +880,9 @@ class _Walker:
             key = _string_value(node.args[0].value)
             if key is not None:
                 hint = self.a.subject_of(func.value, self.class_name)
-                if receiver_taint and any(d.category == "payload" for d in receiver_taint):
+                if receiver_taint and any(d.category in PAYLOAD_CATEGORIES for d in receiver_taint):
                     hint = hint or "person"
-                own = self.a.name_taint(key, hint, _code(node))
+                own = self.a.name_taint(key, hint, _code(node), func.value)
                 if own:
                     return own
                 if receiver_taint and _only_payload(receiver_taint):
@@ -834,6 +892,10 @@ class _Walker:
         if resolved in config.propagating_functions:
             return _limit(arg_taint)
         if method is not None and method in config.propagating_methods:
+            if method in ("get", "getlist", "pop", "setdefault"):
+                # A lookup returns a stored value or its default: never its key or options.
+                default = args[1][2] if len(args) > 1 and args[1][0] == 1 else EMPTY
+                return _limit(receiver_taint | default)
             return _limit(receiver_taint | arg_taint)
         if method is None and resolved is not None and resolved.startswith("."):
             pass
@@ -849,7 +911,7 @@ class _Walker:
 
     def dump(self, target: cst.BaseExpression, taint: Taint) -> Taint:
         subject = self.a.subject_of(target, self.class_name)
-        if subject in ("child", "person") or (taint and any(d.param < 0 for d in taint)):
+        if subject in ("child", "person") or _has_data(frozenset(d for d in taint if d.category != "query")):
             return frozenset(
                 {Datum(f"every field of {_code(target)}", "record", "high", subject or "", _code(target))}
             )
@@ -1031,8 +1093,11 @@ def _has_data(taint: Taint) -> bool:
     return any(d.param < 0 for d in taint)
 
 
+PAYLOAD_CATEGORIES = frozenset({"payload", "record", "query"})
+
+
 def _only_payload(taint: Taint) -> bool:
-    return bool(taint) and all(d.category in ("payload", "record") for d in taint)
+    return bool(taint) and all(d.category in PAYLOAD_CATEGORIES for d in taint)
 
 
 def _is_literal(node: Optional[cst.BaseExpression]) -> bool:
@@ -1127,3 +1192,13 @@ def _may_be_project_call(call: CallSite, ctx) -> bool:
     if "(" in call.callee:
         return False
     return ctx.imports.is_imported(call.spelled.split(".", 1)[0])
+
+
+def _is_command_module(path: str, markers: Sequence[str]) -> bool:
+    """A module of a command-line tool: under `management/commands/`, a `cli` package or `cli.py`."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p]
+    if not parts:
+        return False
+    stem = parts[-1].rsplit(".", 1)[0]
+    joined = "/" + "/".join(parts[:-1]) + "/"
+    return stem in ("cli", "__main__") or "cli" in parts[:-1] or any(f"/{m.strip('/')}/" in joined for m in markers)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Callable, Dict
 
 from ..engine import RunResult
-from . import json_format, text
+from . import github, gitlab, json_format, sarif, text
 
 Reporter = Callable[..., str]
 
 REPORTERS: Dict[str, Reporter] = {
     "text": text.render,
     "json": json_format.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "gitlab": gitlab.render,
 }

@@ -5,6 +5,9 @@
                    "severity", "message", "clauses", "fingerprint"}, ...],
      "errors": [{"path", "reason", "line", "column"}, ...],
      "suppressed": [{"finding": {...}, "kind", "codes", "reason", "line"}, ...],
+     "suppressions": [{"path", "line", "kind", "codes", "reason", "used"}, ...],
+     "baseline": {"file", "matched", "stale": [{"fingerprint", "rule", "path", "message"}, ...]},
+                                                        (only with `check --baseline`)
      "summary": {"files", "findings", "errors", "suppressed", "by_rule", "by_severity"}}
 """
 
@@ -16,7 +19,7 @@ from .. import __version__
 from ..engine import RunResult
 
 
-def render(result: RunResult, **_: object) -> str:
+def render(result: RunResult, *, baseline=None, **_: object) -> str:
     by_severity = {}
     for finding in result.findings:
         by_severity[finding.severity.label] = by_severity.get(finding.severity.label, 0) + 1
@@ -34,6 +37,7 @@ def render(result: RunResult, **_: object) -> str:
             }
             for finding, comment in result.suppressed
         ],
+        "suppressions": _suppressions(result),
         "summary": {
             "files": len(result.files),
             "findings": len(result.findings),
@@ -43,4 +47,22 @@ def render(result: RunResult, **_: object) -> str:
             "by_severity": dict(sorted(by_severity.items())),
         },
     }
+    if baseline is not None:
+        payload["baseline"] = baseline.to_json()
     return json.dumps(payload, indent=2, ensure_ascii=True) + "\n"
+
+
+def _suppressions(result: RunResult) -> list:
+    """Every suppression comment of the run, with its reason and whether it suppressed anything."""
+    used = {comment for _, comment in result.suppressed}
+    return [
+        {
+            "path": comment.path,
+            "line": comment.line,
+            "kind": comment.kind,
+            "codes": list(comment.codes),
+            "reason": comment.reason,
+            "used": comment in used,
+        }
+        for comment in sorted(result.suppression_comments)
+    ]

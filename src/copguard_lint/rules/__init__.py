@@ -9,7 +9,11 @@ from __future__ import annotations
 from typing import Tuple
 
 from ..rule import AnyRule
-from .engine_rules import UnanalysableFile
+from .age_assurance import AGE_ASSURANCE_RULES
+from .engine_rules import SUPPRESSION_RULES, UnanalysableFile
+from .defaults import DEFAULTS_RULES
 from .exposure import EXPOSURE_RULES
+from .safety import SAFETY_RULES
+from .tracking import TRACKING_RULES
 
-ALL_RULES: Tuple[AnyRule, ...] = (UnanalysableFile, *EXPOSURE_RULES)
+ALL_RULES: Tuple[AnyRule, ...] = (UnanalysableFile, *SUPPRESSION_RULES, *EXPOSURE_RULES, *AGE_ASSURANCE_RULES, *TRACKING_RULES, *SAFETY_RULES, *DEFAULTS_RULES)

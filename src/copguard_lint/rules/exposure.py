@@ -52,7 +52,9 @@ def reportable(data: Sequence[Datum], audience: str, family: str) -> List[Datum]
 
     config = default_flow_config()
     skipped = config.not_exposed.get(family, frozenset())
-    counted = [d for d in data if counts_for(d, audience) and d.category not in skipped]
+    counted = [
+        d for d in data if counts_for(d, audience) and d.category not in skipped and d.category != "query"
+    ]
     quasi = config.quasi_identifiers
     if all(d.label in quasi for d in counted):
         return []
