@@ -30,10 +30,14 @@ SEVERITIES = ("low", "medium", "high", "critical")
 
 
 class DefaultToCheck(click.Group):
-    """`copguard PATH...` means `copguard check PATH...`."""
+    """`copguard PATH...` means `copguard check PATH...`, and a bare `copguard` checks `.`.
+
+    A name that is also a command (`rules`) is the command; `copguard ./rules`
+    or `copguard check rules` checks a directory of that name.
+    """
 
     def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
             args = ["check", *args]
         return super().parse_args(ctx, args)
 
@@ -105,6 +109,7 @@ def check(
 
     paths = tuple(paths) or (".",)
     settings = _settings(paths, config_file, select, ignore, fail_on, stdin_filename)
+    _check_output_directory(output)  # before scanning, not after minutes of work
     engine = Engine(settings)
     cwd = Path.cwd()
     gates = prepare_gates(baseline_file, diff_ref, cwd)  # before scanning: a bad file or REF exits 2 at once
@@ -154,6 +159,14 @@ def _settings(paths, config_file, select, ignore, fail_on, stdin_filename) -> Se
     except ConfigError as error:
         fail(str(error))
         raise  # pragma: no cover - fail() exits
+
+
+def _check_output_directory(output: Optional[str]) -> None:
+    if not output:
+        return
+    directory = Path(output).parent
+    if not directory.is_dir():
+        fail(f"cannot write {output}: directory {directory.as_posix()} does not exist")
 
 
 def _emit(result: RunResult, output_format: str, output: Optional[str], statistics: bool, quiet: bool,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -67,6 +68,8 @@ class Settings:
     personal_data: Tuple[Tuple[str, Any], ...] = ()
     # Project-specific age and consent checks (see analysis/guards.py).
     age_gates: Tuple[Tuple[str, Any], ...] = ()
+    # Project-specific safety hooks: scanning, block checks, help (see analysis/features.py).
+    safety: Tuple[Tuple[str, Any], ...] = ()
     # Extra sink catalog entries, shaped like data/sdks.toml (see analysis/sinks.py),
     # kept as canonical JSON text so the settings stay hashable ("" when none).
     sdks: str = ""
@@ -84,6 +87,7 @@ class Settings:
             "consent_age": self.consent_age,
             "personal_data": self.personal_data,
             "age_gates": self.age_gates,
+            "safety": self.safety,
             "sdks": self.sdks,
         }
         text = json.dumps(payload, sort_keys=True, default=str)
@@ -108,6 +112,7 @@ class Settings:
             "jobs": self.jobs,
             "personal-data": self.personal_data_dict,
             "age-gates": _thaw(self.age_gates),
+            "safety": _thaw(self.safety),
             "sdks": json.loads(self.sdks) if self.sdks else {},
             "config-path": self.config_path,
         }
@@ -205,6 +210,19 @@ def _age_gates(value: Any, where: str) -> Tuple[Tuple[str, Any], ...]:
     return _freeze(value)
 
 
+SAFETY_KEYS = ("scan-hooks", "block-checks", "help-resources")
+
+
+def _safety(value: Any, where: str) -> Tuple[Tuple[str, Any], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table with keys {', '.join(SAFETY_KEYS)}, got {_describe(value)}")
+    for key, names in value.items():
+        if key not in SAFETY_KEYS:
+            raise ConfigError(f"{where} has unknown key {key!r}; known keys: {', '.join(SAFETY_KEYS)}")
+        _list_of_str("function or setting names")(names, f"{where}.{key}")
+    return _freeze(value)
+
+
 SCHEMA: Dict[str, Tuple[str, Validator]] = {
     "select": ("select", _list_of_str("rule codes or prefixes")),
     "ignore": ("ignore", _list_of_str("rule codes or prefixes")),
@@ -219,6 +237,7 @@ SCHEMA: Dict[str, Tuple[str, Validator]] = {
     "jobs": ("jobs", _int_range(0, 256)),
     "personal-data": ("personal_data", _table),
     "age-gates": ("age_gates", _age_gates),
+    "safety": ("safety", _safety),
     "sdks": ("sdks", _sdks),
 }
 
@@ -331,10 +350,15 @@ def find_config(start: Path) -> Optional[Path]:
                 if read_pyproject(candidate) is not None:
                     return candidate
             except ConfigError:
-                # A broken pyproject.toml on the way up is an error only if it is ours.
-                if f"[tool.{TOOL_TABLE}]" in _safe_read(candidate):
+                # A broken pyproject.toml on the way up is an error only if it is ours:
+                # any spelling of a copguard table (`[tool.copguard]`, its subtables,
+                # dotted keys, the misnamed `[tool.copguard-lint]`), never a silent default.
+                if _MENTIONS_OUR_TABLE.search(_safe_read(candidate)):
                     raise
     return None
+
+
+_MENTIONS_OUR_TABLE = re.compile(r"""\btool\s*\.\s*["']?copguard""")
 
 
 def _safe_read(path: Path) -> str:
@@ -358,7 +382,9 @@ def load_settings(
             raise ConfigError(f"{config_file}: configuration file not found")
         table = read_pyproject(path) if path.suffix == ".toml" else None
         if table is None:
-            table = _read_plain_copguard_toml(path)
+            # A pyproject.toml without our table configures nothing (its other
+            # tables are not ours to validate); any other file is copguard's own.
+            table = {} if path.name == "pyproject.toml" else _read_plain_copguard_toml(path)
         return settings_from_table(
             table, str(config_file), known_codes,
             Settings(root=str(path.resolve().parent), config_path=str(config_file)),

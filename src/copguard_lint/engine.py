@@ -23,6 +23,7 @@ from .context import FileContext
 from .findings import FileError, FileResult, Finding, Severity, Span, SuppressionComment
 from .fingerprint import fingerprint, normalise_line
 from .globs import matches_any
+from .nesting import nesting_problem
 from .project import Project
 from .registry import is_selected, split_rules
 from .rule import AnyRule, Analysis, ProjectRule, Rule, analyses_for
@@ -105,6 +106,9 @@ class Engine:
             problem = _cheap_syntax_check(text)
             if problem is None:
                 return FileResult(display, suppressions=comments, parsed=False)
+        too_deep = nesting_problem(text)
+        if too_deep is not None:
+            return self._unanalysable(display, too_deep, comments=comments)
         try:
             module = _parse(text)
         except cst.ParserSyntaxError as error:
@@ -183,7 +187,10 @@ class Engine:
         if self.report_unanalysable:
             span = Span(line or 1, column or 1, line or 1, (column or 1))
             finding = self._finding(UnanalysableFile, display, span, f"not checked: {reason}", None)
-            findings = (replace(finding, fingerprint=fingerprint("COP001", display, reason, 0)),)
+            # Some reasons carry positions ("byte 0xff at offset 812", "... on line 3"):
+            # without their numbers the fingerprint survives code moving up or down.
+            anchor = re.sub(r"[0-9]+", "#", reason)
+            findings = (replace(finding, fingerprint=fingerprint("COP001", display, anchor, 0)),)
         return FileResult(display, findings, (), error, comments, parsed=False)
 
     # -- a whole run ----------------------------------------------------

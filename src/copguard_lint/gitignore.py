@@ -136,6 +136,22 @@ class GitIgnore:
                 self.load_directory(self.root)
         self._load_file(directory / ".gitignore", relative)
 
+    def ignored_with_parents(self, path: Path, is_dir: bool = False) -> bool:
+        """Whether git would ignore `path` or any directory between the root and it.
+
+        For a path met outside a walk (a file named on the command line), where
+        no pruning has already dealt with its ignored parent directories.
+        """
+        try:
+            parts = path.relative_to(self.root).parts
+        except ValueError:
+            return False
+        self.load_directory(path.parent)
+        for depth in range(1, len(parts)):
+            if self.ignored(self.root.joinpath(*parts[:depth]), True):
+                return True
+        return self.ignored(path, is_dir)
+
     def ignored(self, path: Path, is_dir: bool) -> bool:
         """Whether git would ignore `path` (an absolute path under the root)."""
         try:

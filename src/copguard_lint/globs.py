@@ -2,7 +2,9 @@
 
 A pattern without `/` matches any path component or the file name
 (`migrations`, `*_test.py`); a pattern with `/` matches the path relative to
-the config root (`src/legacy/**`, `tests/*`). `**` spans directories.
+the config root (`src/legacy/**`, `tests/*`), and so does one starting with
+`./` or `/` (`./setup.py` is the root's setup.py only). `**` spans directories.
+A pattern that matches a directory also matches everything below it.
 """
 
 from __future__ import annotations
@@ -13,12 +15,19 @@ from pathlib import PurePosixPath
 from typing import Iterable, Pattern
 
 
-@lru_cache(maxsize=512)
-def compile_glob(pattern: str) -> Pattern[str]:
+def is_anchored(pattern: str) -> bool:
+    """Whether `pattern` is matched against the path from the root (else against any name in it)."""
     pattern = pattern.strip().rstrip("/")
-    anchored = pattern.startswith("/")
+    return "/" in pattern
+
+
+@lru_cache(maxsize=512)
+def compile_glob(pattern: str, descendants: bool = True) -> Pattern[str]:
+    """The regex of `pattern`; with `descendants`, it also matches whatever lies below a match."""
+    pattern = pattern.strip().rstrip("/")
+    anchored = is_anchored(pattern)
     pattern = pattern.lstrip("/")
-    if pattern.startswith("./"):
+    while pattern.startswith("./"):
         pattern = pattern[2:]
     out = []
     i = 0
@@ -50,9 +59,10 @@ def compile_glob(pattern: str) -> Pattern[str]:
             out.append(re.escape(char))
         i += 1
     body = "".join(out)
-    if "/" in pattern or anchored:
-        return re.compile(f"^{body}(?:/.*)?$")
-    return re.compile(f"(?:^|.*/){body}(?:/.*)?$")
+    below = "(?:/.*)?" if descendants else ""
+    if anchored:
+        return re.compile(f"^{body}{below}$")
+    return re.compile(f"(?:^|.*/){body}{below}$")
 
 
 def relative_to_root(path: str, root: str) -> str:
@@ -68,15 +78,19 @@ def relative_to_root(path: str, root: str) -> str:
 
 
 def matches_any(path: str, patterns: Iterable[str], root: str = ".") -> bool:
+    """Whether `path` (relative to the working directory, or absolute) matches a pattern.
+
+    The path is matched from `root` when it lies under it, and only then, so
+    `tests/*` means the root's tests/ even when copguard runs in a
+    subdirectory that has a tests/ of its own. A path outside the root (a
+    file named from elsewhere) is matched as given.
+    """
     import os
 
     absolute = os.path.abspath(path).replace("\\", "/")
     relative = relative_to_root(absolute, os.path.abspath(root))
-    plain = path.replace("\\", "/")
-    if plain.startswith("./"):
-        plain = plain[2:]
-    for pattern in patterns:
-        regex = compile_glob(pattern)
-        if regex.match(relative) or regex.match(plain):
-            return True
-    return False
+    if PurePosixPath(relative).is_absolute():
+        relative = path.replace("\\", "/")
+        while relative.startswith("./"):
+            relative = relative[2:]
+    return any(compile_glob(pattern).match(relative) for pattern in patterns)

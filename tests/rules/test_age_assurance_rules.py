@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List
 
 import pytest
 
@@ -88,15 +88,6 @@ POSITIVE = {
         if not check_invite_code(request.form["invite_code"]):
             abort(403)
     '''), ["COP201"]),
-    "flask-session-storage": ('''
-        from flask import Blueprint, request, session
-        bp = Blueprint("newsletter", __name__)
-
-        @bp.route("/step1", methods=["POST"])
-        def step1():
-            session["email"] = request.form["email"]
-            return "next"
-    ''', ["COP201"]),
     "flask-methodview": ('''
         from flask import request
         from flask.views import MethodView
@@ -274,6 +265,16 @@ NEGATIVE = {
             send_consent_request.delay(consent.id)
             return "sent"
     ''',
+    # Keeping a value in the session (a guest's order-lookup email) is not storing a record.
+    "flask-session-is-not-a-record": '''
+        from flask import Blueprint, request, session
+        bp = Blueprint("orders", __name__)
+
+        @bp.route("/orders/find", methods=["POST"])
+        def find_order():
+            session["order_email"] = request.form["email"]
+            return "next"
+    ''',
     "flask-not-a-route": '''
         from flask import request
 
@@ -367,6 +368,18 @@ NEGATIVE.update({
             model = Classroom
             fields = ["name", "location"]
     ''',
+    "django-createview-attaches-signed-in-user": '''
+        from django.views.generic import CreateView
+
+        class AddressCreateView(CreateView):
+            model = UserAddress
+            fields = ["first_name", "last_name", "postcode", "phone_number"]
+
+            def get_form_kwargs(self):
+                kwargs = super().get_form_kwargs()
+                kwargs["user"] = self.request.user
+                return kwargs
+    ''',
     "django-view-with-method-decorator-gate": '''
         from django.utils.decorators import method_decorator
         from django.views import View
@@ -415,6 +428,21 @@ POSITIVE.update({
             self.check_facility_open(serializer)
             serializer.save()
     ''', ["COP201"]),
+    "drf-create-and-perform-create-reported-once": (DRF_SERIALIZER + '''
+    from rest_framework import mixins, viewsets
+
+    class SignUp(viewsets.GenericViewSet, mixins.CreateModelMixin):
+        serializer_class = ChildSerializer
+
+        def create(self, request, *args, **kwargs):
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            self.perform_create(serializer)
+            return Response(serializer.data)
+
+        def perform_create(self, serializer):
+            serializer.save()
+    ''', ["COP201"]),
     "drf-api-view-function": ('''
         from rest_framework.decorators import api_view
         from rest_framework.response import Response
@@ -443,6 +471,23 @@ NEGATIVE.update({
             serializer.is_valid(raise_exception=True)
             serializer.save()
             return Response(status=201)
+    ''',
+    "drf-create-gates-perform-create": DRF_SERIALIZER + '''
+    from rest_framework import mixins, viewsets
+
+    class SignUp(viewsets.GenericViewSet, mixins.CreateModelMixin):
+        serializer_class = ChildSerializer
+
+        def create(self, request, *args, **kwargs):
+            if calculate_age(request.data["date_of_birth"]) < 13:
+                return Response(status=403)
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            self.perform_create(serializer)
+            return Response(serializer.data)
+
+        def perform_create(self, serializer):
+            serializer.save()
     ''',
     "drf-authenticated-viewset": DRF_SERIALIZER + '''
     from rest_framework import viewsets
@@ -928,3 +973,11 @@ def test_kidschat_has_the_planted_cop2_problems() -> None:
 
 def test_kidschat_safe_is_quiet() -> None:
     assert _example_findings("kidschat_safe") == []
+
+
+def test_kidschat_per_file_as_flake8_sees_it() -> None:
+    """Without the project pass (flake8), the planted problems are still found file by file."""
+    engine = Engine(Settings(select=("COP2",)))
+    for name, expected in (("kidschat", 4), ("kidschat_safe", 0)):
+        results = [engine.lint_path(p, p.name) for p in sorted((EXAMPLES / name).glob("*.py"))]
+        assert len(engine.finish_run(results, project=False).findings) == expected

@@ -24,7 +24,7 @@ the guards that hold inside the helper.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -32,7 +32,7 @@ from ..imports import dotted
 from ..rule import Analysis
 from .entrypoints import ClassInfo, EntryPoint, EntryPointAnalysis, string_list, string_value
 from .flow import Datum, _vocabulary_for, default_flow_config
-from .guards import GuardAnalysis, _branches, _header_parts, _suite
+from .guards import GuardAnalysis, _branches, _suite
 
 CREATE, UPDATE, SESSION = "create", "update", "session"
 
@@ -152,7 +152,8 @@ class CollectionAnalysis(Analysis):
         operation = entry.operation or CREATE
         how = f"the {'create' if operation == CREATE else 'update'} handler {info.name} inherits"
         own = operation == UPDATE and _returns_current_user(self.entry_points, info)
-        return [Collection(entry.anchor, operation, how, tuple(sorted(set(data))), info.name, schema=schema,
+        owned = _attaches_current_user(self.entry_points, info)
+        return [Collection(entry.anchor, operation, how, tuple(sorted(set(data))), info.name, owned, schema=schema,
                            own_record=own)]
 
     def schema_data(self, info: ClassInfo) -> List[Datum]:
@@ -244,6 +245,7 @@ class _Walker:
         self.payloads: Dict[str, str] = {}  # var -> schema it holds ("" for a raw request payload)
         self.loop_keys: Dict[str, Tuple[str, ...]] = {}
         self.own_schemas: Set[str] = set()  # schema variables bound to the signed-in user's record
+        self.owned_schemas: Set[str] = set()  # schema variables whose record gets the signed-in user as owner
         self.used_schemas: Set[str] = set()  # form and serializer classes the function binds (as spelled)
         self.sites: List[Collection] = []
         self.as_helper = as_helper
@@ -351,6 +353,7 @@ class _Walker:
                 for table in (self.records, self.schemas, self.payloads):
                     table.pop(name, None)
                 self.own_schemas.discard(name)
+                self.owned_schemas.discard(name)
                 if record is not None:
                     self.records[name] = record
                 if schema is not None:
@@ -501,6 +504,7 @@ class _Walker:
         else:
             unresolved = schema
         extra, owned = self._arguments_data(node, schema)
+        owned = owned or name in self.owned_schemas
         data.extend(d for d in extra)
         operation = UPDATE if bound_to_instance else CREATE
         if self.entry is not None and self.entry.operation == UPDATE:
@@ -544,6 +548,9 @@ class _Walker:
                                  how=f"setattr({obj}, {'field' if len(keys) > 1 else repr(attr)}, ...)")
 
     def _helper_call(self, node: cst.Call, qualname: str) -> None:
+        helper = self.entries.functions.get(qualname)
+        if helper is not None and self.entries.entry_point_for(helper) is not None:
+            return  # another handler (`self.perform_create(serializer)`): its own sites are reported there
         summary = self.a.helper(qualname)
         if summary is None:
             return
@@ -580,6 +587,13 @@ class _Walker:
         obj_name = dotted(obj)
         if obj_name is None or obj_name in ("self", "cls"):
             return
+        head = obj_name.split(".", 1)[0]
+        if self._is_current(value):  # `form.instance.owner = request.user`: the record is the user's
+            if head in self.records:
+                self.records[head].owned = True
+            if head in self.schemas:
+                self.owned_schemas.add(head)
+            return
         carried = self.data(value)
         if not carried:
             return
@@ -595,7 +609,6 @@ class _Walker:
         if not data:
             return
         record = self.records.get(obj_name)
-        head = obj_name.split(".", 1)[0]
         if record is None and head in self.records:
             record = self.records[head]
         if record is not None and record.kind == "new":
@@ -972,6 +985,24 @@ def _returns_current_user(entries: EntryPointAnalysis, info: ClassInfo) -> bool:
                         node = node.value
                     if entries.is_current_user(node):
                         return True
+    return False
+
+
+def _attaches_current_user(entries: EntryPointAnalysis, info: ClassInfo) -> bool:
+    """A view that hands the signed-in user to its form or record (`kwargs["user"] = self.request.user`)."""
+    from .guards import _walk_nodes
+
+    for method in info.methods.values():
+        for node in _walk_nodes(method):
+            value = None
+            if isinstance(node, (cst.Assign, cst.AnnAssign)):
+                value = node.value
+            elif isinstance(node, cst.Arg) and node.keyword is not None:
+                value = node.value
+            elif isinstance(node, cst.DictElement):
+                value = node.value
+            if value is not None and entries.is_current_user(value):
+                return True
     return False
 
 

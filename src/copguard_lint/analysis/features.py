@@ -121,6 +121,7 @@ class Category:
     class_names: Tuple[Words, ...] = ()
     mechanism: bool = False
     noun_order: Tuple[str, ...] = ()
+    item: str = ""  # one instance, for messages: "message", "friend request"
 
     def noun_rank(self, name_words: Words) -> Tuple[int, int]:
         """(words that are not nouns, position of the first noun in `nouns`): lower is a better example."""
@@ -191,13 +192,13 @@ class FeatureVocabulary:
         )
         self.block_relations = frozenset(frozenset(p) for p in _phrases(block["relation-fields"]))
         self.block_words = frozenset(block["check-words"])
-        self.block_exclude = frozenset(block["check-exclude"])
+        self.block_exclude = _with_plurals(block["check-exclude"])
         self.block_extra = _phrases(extension.get("block-checks", ()))
         self.help_phrases = _phrases(data["help"]["phrases"]) + _phrases(extension.get("help-resources", ()))
         scan = data["scan"]
         self.scan_phrases = _phrases(scan["call-phrases"]) + _phrases(extension.get("scan-hooks", ()))
         self.hold_phrases = _phrases(scan["hold-phrases"])
-        self.scan_exclude = frozenset(scan["exclude"])
+        self.scan_exclude = _with_plurals(scan["exclude"])
         upload = data["upload"]
         self.upload_attributes = frozenset(upload["request-attributes"])
         self.upload_receivers = frozenset(upload["request-receivers"])
@@ -231,6 +232,7 @@ class FeatureVocabulary:
             nouns=_with_plurals(entry["nouns"]), qualifiers=frozenset(entry["qualifiers"]),
             verbs=frozenset(entry["verbs"]), verb_alone=frozenset(entry["verb-alone"]),
             needs=tuple(entry["needs"]), contact=bool(entry["contact"]), noun_order=tuple(entry["nouns"]),
+            item=entry["item"],
             field_names=frozenset(frozenset(p) for p in _phrases(entry.get("field-names", ()))),
             handler_names=_phrases(entry.get("handler-names", ())),
             class_names=_phrases(entry.get("class-names", ())),

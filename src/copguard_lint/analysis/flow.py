@@ -140,6 +140,19 @@ class FlowConfig:
         self.user_facing_exceptions = frozenset(data.get("user-facing-exceptions", ()))
         self.user_facing_exception_words = frozenset(data.get("user-facing-exception-words", ()))
         self.not_exposed = {family: frozenset(c) for family, c in data.get("not-exposed", {}).items()}
+        self.test_directories = frozenset(data.get("test-directories", ()))
+        self.test_files = tuple(data.get("test-files", ()))
+
+    def is_test_module(self, path: str) -> bool:
+        """Test code, by its directory or file name."""
+        import fnmatch
+
+        parts = [p for p in path.replace("\\", "/").split("/") if p]
+        if not parts:
+            return False
+        if any(part in self.test_directories for part in parts[:-1]):
+            return True
+        return any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in self.test_files)
 
     def is_user_facing(self, exception: str) -> bool:
         """An exception whose message is shown to the person who made the request."""
@@ -882,11 +895,8 @@ class _Walker:
                 hint = self.a.subject_of(func.value, self.class_name)
                 if receiver_taint and any(d.category in PAYLOAD_CATEGORIES for d in receiver_taint):
                     hint = hint or "person"
-                own = self.a.name_taint(key, hint, _code(node), func.value)
-                if own:
-                    return own
-                if receiver_taint and _only_payload(receiver_taint):
-                    return EMPTY
+                # A field read by a constant key is that field, whatever else the object holds.
+                return self.a.name_taint(key, hint, _code(node), func.value)
             elif _only_payload(receiver_taint):
                 return EMPTY
         if resolved in config.propagating_functions:

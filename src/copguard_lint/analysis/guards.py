@@ -767,8 +767,6 @@ class GuardAnalysis(Analysis):
                         if tested:
                             kinds.update(g.kind for g in tested)
                             predicate = True
-            elif isinstance(statement, cst.FunctionDef) and self._summaries is not None:
-                pass
         for inner in _nested_functions(function):
             inner_summary = self._summarise_function(inner)
             if inner_summary is not None and inner_summary.kinds and (inner_summary.raises or inner_summary.predicate):
@@ -835,9 +833,7 @@ class GuardAnalysis(Analysis):
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 value = None
-                if isinstance(small, cst.Expr):
-                    value = small.value
-                elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+                if isinstance(small, cst.Expr):  # a check that raises; an assigned result is tested later
                     value = small.value
                 elif isinstance(small, cst.Assert):
                     out.extend(Unresolved(c, "test") for c in self._project_calls(small.test))

@@ -7,17 +7,20 @@ verifiable consent before collecting a young child's. These rules read three
 shared analyses: entry points (analysis/entrypoints.py), guards
 (analysis/guards.py) and collection sites (analysis/collection.py).
 
-Sign-up versus edits. A handler that creates a record or keeps data for a
-caller who is not signed in (a sign-up, a contact form) is where the age must
+Sign-up versus edits. A handler that creates a person's record for a caller
+who is not signed in (a sign-up, a registration API) is where the age must
 be established, so COP201 reports it when no age or consent guard holds
-before the data is stored. A handler that changes the record of a signed-in
-user (a profile edit), or that stores a record owned by the signed-in user
-(a post, a photo), works for an account whose age was established when it was
-created; it is reported only when it writes the age itself (date of birth,
-birth year, age) with no guard, because then the age the sign-up checked can
-be changed at will. "Signed in" means a login decorator, mixin, dependency or
-permission class on the handler, or a record built with the signed-in user
-as its owner (`owner=request.user`).
+before the record is stored. A handler that changes the signed-in user's own
+record (a profile edit) works for an account whose age was established when
+it was created; it is reported only when it writes the age itself (date of
+birth, birth year, age) with no guard, because then the age the sign-up
+checked can be changed at will. Records owned by the signed-in user (a post,
+a photo, an address), records of other people (an admin editing a learner)
+and values kept in the session (a lookup email) are not reported. "Signed
+in" means a login decorator, mixin, dependency or permission class other
+than AllowAny on the handler; "owned" a record built or bound with the
+signed-in user as a value (`owner=request.user`,
+`kwargs["user"] = self.request.user`).
 
 Audience. With `children` and `mixed` (the default) any user's data may be a
 child's; with `general`, only data whose name or owner says it is a child's
@@ -34,7 +37,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
-from ..analysis.collection import CREATE, SESSION, UPDATE, Collection, CollectionAnalysis
+from ..analysis.collection import CREATE, SESSION, Collection, CollectionAnalysis
 from ..analysis.entrypoints import FACT_SCHEMA, EntryPoint, EntryPointAnalysis
 from ..analysis.flow import Datum, _vocabulary_for, absolute_callee, module_name
 from ..analysis.guards import (
@@ -182,7 +185,7 @@ class MissingAgeGate(AgeAssuranceRule):
         guards, collection = self.guards, self.collection
         audience = self.ctx.settings.audience
         vocab = guards.vocabulary
-        if any(g.kind in GATE_KINDS for g in guards.entry_guards(entry)):
+        if any(g.kind in GATE_KINDS for g in guards.entry_guards(entry)) or _gated_by_callers(guards, entry):
             return None
         anonymous = not entry.authenticated
         found: Dict[bool, Tuple[List[Datum], List[Collection], Set[str]]] = {True: ([], [], set()), False: ([], [], set())}
@@ -205,7 +208,7 @@ class MissingAgeGate(AgeAssuranceRule):
                 for callee, how in _class_level_callees(guards, entry):
                     if Unresolved(callee, how) not in unresolved:
                         unresolved.append(Unresolved(callee, how))
-            signup = anonymous and not site.owned and site.operation in (CREATE, SESSION)
+            signup = anonymous and not site.owned and site.operation == CREATE
             if not signup and not site.own_record:
                 continue  # a record of someone else's, or one owned by the signed-in user: not the user's age
             data, sites, schemas = found[signup]
@@ -305,6 +308,22 @@ def _labels(data: Sequence[Datum], limit: int = 4) -> str:
     return text + (f" (+{len(labels) - limit} more)" if len(labels) > limit else "")
 
 
+def _gated_by_callers(guards: GuardAnalysis, entry: EntryPoint) -> bool:
+    """A handler method the class's other handler calls behind a guard (`create()` -> `self.perform_create()`)."""
+    info, function = entry.class_info, entry.function
+    if info is None or function is None:
+        return False
+    target = f"self.{function.name.value}"
+    calls = []
+    for method in info.methods.values():
+        if method is function:
+            continue
+        for node in _walk_nodes(method):
+            if isinstance(node, cst.Call) and dotted(node.func) == target:
+                calls.append((method, node))
+    return bool(calls) and all(guards.dominating(method, node, GATE_KINDS) for method, node in calls)
+
+
 def _class_level_callees(guards: GuardAnalysis, entry: EntryPoint) -> List[Tuple[str, str]]:
     out = []
     for expr, how in [(d, "decorator") for d in entry.decorators] + [(p, "permission") for p in entry.permissions]:
@@ -401,6 +420,8 @@ class ConsentAfterCollection(AgeAssuranceRule):
             if entry.function is None:
                 continue
             for site in collection.entry_sites(entry):
+                if site.operation == SESSION:
+                    continue
                 data = [d for d in site.data if d.param < 0 and d.subject != "adult"]
                 if not data or _parent_contact_only(site.data):
                     continue

@@ -54,6 +54,7 @@ class DefaultHit:
     owner: str  # class, dict or "" (module constant)
     name: str
     value: Any
+    shown: str = ""  # how the default is spelled, when that says more than its value
 
 
 def _show(value: Any) -> str:
@@ -118,6 +119,12 @@ class PrivacyDefaults(Analysis):
                 continue
             if spec.is_permissive(value):
                 self.hits.append(DefaultHit(spec, info.default, node.name.value, info.name, value))
+            elif isinstance(value, int) and not isinstance(value, bool):
+                # default=LIMIT_INVITES_TO_NONE (= 0): the constant's name says what the number means.
+                alias = _constant_alias(info.default)
+                if alias is not None and spec.is_permissive(alias):
+                    spelled = dotted(info.default) or alias
+                    self.hits.append(DefaultHit(spec, info.default, node.name.value, info.name, alias, spelled))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._classes.pop()
@@ -188,6 +195,15 @@ class PrivacyDefaults(Analysis):
                 self.hits.append(DefaultHit(spec, element.value, owner, key, literal))
 
 
+def _constant_alias(node: cst.BaseExpression) -> Optional[str]:
+    """The last word of a constant's name (`LIMIT_INVITES_TO_NONE` -> "none"), for numeric choices."""
+    name = node.value if isinstance(node, cst.Name) else (node.attr.value if isinstance(node, cst.Attribute) else None)
+    if name is None or not is_constant_name(name):
+        return None
+    parts = words(name)
+    return parts[-1] if parts else None
+
+
 def _choice_constant(name: str, value: Any, constant: bool) -> bool:
     """`PUBLIC = "public"`, `PROFILE_PUBLIC = "public"`: a choice's name, not a default."""
     return constant and isinstance(value, str) and value.strip().lower() in words(name)
@@ -208,7 +224,7 @@ class DefaultsRule(Rule):
             f"{hit.owner}[{hit.name!r}]" if hit.owner else hit.name
         )
         return (
-            f"{where} defaults to {_show(hit.value)}: every new account, a child's included, starts with "
+            f"{where} defaults to {hit.shown or _show(hit.value)}: every new account, a child's included, starts with "
             f"{hit.spec.label}, so {hit.spec.risk}. Children's settings must start at the most protective "
             f"value: default to {hit.spec.protective} and let the user (or a parent, for a young child) "
             f"switch it on"

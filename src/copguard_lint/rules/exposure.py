@@ -87,6 +87,8 @@ class ExposureRule(Rule):
 
     def finish(self) -> None:
         analysis = self.ctx.analysis(FlowAnalysis)
+        if analysis.config.is_test_module(self.ctx.path):
+            return  # fixture data, by construction
         audience = self.ctx.settings.audience
         for hit in analysis.hits:
             if hit.spec.family != self.family:
@@ -101,8 +103,11 @@ class ExposureRule(Rule):
         """Calls passing personal data to a helper in another file that forwards it to a sink."""
         audience = project.settings.audience
         grouped: Dict[object, Tuple[str, str, List[Datum]]] = {}
+        from ..analysis.flow import default_flow_config
+
+        config = default_flow_config()
         for call, family, label, data, callee in cross_file_hits(project):
-            if family != cls.family:
+            if family != cls.family or config.is_test_module(call.path):
                 continue
             counted = reportable(data, audience, family)
             if not counted:

@@ -141,6 +141,8 @@ class SafetyIndex:
                 self.features.append(Item("profiles", shown, "field", fact, 2))
             elif role == "media-default":
                 self.media_defaults.append(fact)
+        block_models = {item.name for item in self.blocks if item.what == "model"}
+        self.blocks = [i for i in self.blocks if not (i.what == "field" and i.fact.get("model") in block_models)]
         for fact in project.facts(FACT_HELP):
             if is_test_path(fact.path):
                 continue
@@ -294,6 +296,11 @@ def _label(vocabulary: FeatureVocabulary, kind: str) -> str:
     return category.label if category else kind
 
 
+def _item(vocabulary: FeatureVocabulary, kind: str) -> str:
+    category = vocabulary.category(kind)
+    return category.item if category and category.item else kind
+
+
 def _verb_phrase(vocabulary: FeatureVocabulary, kind: str) -> str:
     category = vocabulary.category(kind)
     return category.verb_phrase if category else ""
@@ -358,7 +365,7 @@ class NoReportMechanism(SafetyRule):
                 f"no way to report a user or content: no Report or Flag model and no report or flag handler"
                 f"{_others(v, rest)}. A child who is bullied, groomed or sent sexual content must be able to "
                 f"report it where it happens: add a report model and a report handler reachable from every "
-                f"{_label(v, first.kind)} and profile, with reasons that include grooming and sexual content, "
+                f"{_item(v, first.kind)} and profile, with reasons that include grooming and sexual content, "
                 f"and a moderation queue that acts on reports"
             ))
             return
@@ -454,7 +461,7 @@ class SendIgnoresBlock(SafetyRule):
             fact = function.fact
             kind = fact.get("named") if fact.get("named") in contact else sorted(index.created_kinds(fact) & contact)[0]
             created = [c for c in fact.get("creates") or () if c in index.models]
-            what = f"creates a {created[0]}" if created else f"delivers {_label(v, kind)}"
+            what = f"creates a {created[0]}" if created else f"sends a {_item(v, kind)}"
             yield ProjectFinding.at(fact, (
                 f"{fact.get('name')}() {what} for another user but never checks the block relation "
                 f"({block_names}), neither itself nor in a helper it calls: someone the child blocked can still "
@@ -514,8 +521,8 @@ class ReportWithoutHelp(SafetyRule):
     """A report flow that never points the reporter to help.
 
     Project rule (the whole scanned tree; `copguard check` only, not flake8).
-    Report flows are report/flag handlers and request handlers that create a
-    report model. A flow points to help when it, a helper it calls, or every
+    Report flows are request handlers and views named for reporting or
+    flagging (`report_user`, `flag_abuse`, `ReportViewSet`). A flow points to help when it, a helper it calls, or every
     caller mentions a helpline, hotline, authority contact or help page
     (`CHILD_HELPLINE`, `url_for("safety.help_page")`), or when help is put into
     every template (a context processor or template global naming a helpline).
@@ -532,11 +539,10 @@ class ReportWithoutHelp(SafetyRule):
     def findings(self, index: SafetyIndex) -> Iterable[ProjectFinding]:
         if index.help_global:
             return
-        flows = []
-        report_facts = {id(item.fact) for item in index.reports if item.what in ("handler", "view")}
-        for function in index.located:
-            if id(function.fact) in report_facts:
-                flows.append(function)
+        # Flows named for reporting: a moderator's action that records a flag (`perform_delete`)
+        # is not someone asking for help.
+        flows = [f for f in index.located if f.fact.get("named") == "report"
+                 and (f.fact.get("handler") or f.fact.get("view"))]
         setting = ""
         if index.help_settings:
             first = index.help_settings[0]
