@@ -266,12 +266,82 @@ NEGATIVE = {
         def f(child):
             logging.info("signup child_id=%s age=%s grade=%s", child.id, child.age, child.grade)
     """,
+    "user-facing-http-error": """
+        from werkzeug.exceptions import Forbidden
+        def f(agreement):
+            raise Forbidden(f"Please log in as {agreement.user.full_name}")
+    """,
+    "validation-error-shows-own-input": """
+        from django.core.exceptions import ValidationError
+        def clean_email(email):
+            raise ValidationError(f"{email} is already registered")
+    """,
+    "click-command-console-output": """
+        import click
+        @cli.command()
+        def show_user(user):
+            print(user.email)
+    """,
+    "constant-key-field-of-payload-param": """
+        def validate(action):
+            if action.get("op") not in ("add", "remove"):
+                raise ValueError("%s op is unsupported" % action.get("op"))
+        def view(request):
+            for action in request.data:
+                validate(action)
+    """,
+    "fetch-avatar-url": """
+        import requests
+        def download(user, avatar_url):
+            return requests.get(avatar_url, timeout=5)
+    """,
+    "oauth-secret-to-token-endpoint": """
+        import requests
+        def token(client_secret, code):
+            return requests.post("https://auth.example.com/token", data={"client_secret": client_secret, "code": code})
+    """,
+    "query-string-rebuilt": """
+        from urllib.parse import urlencode
+        def next_page(request):
+            return "?" + urlencode(request.GET)
+    """,
+    "tuple-returning-helper": """
+        import logging
+        def read_options(options):
+            return options["facility"], options["password"]
+        def handle(options):
+            facility, secret_ref = read_options(options)
+            logging.info("facility %s", facility)
+    """,
+    "room-full-name": """
+        import logging
+        def notify(occurrence):
+            logging.info("room %s", occurrence.room.full_name)
+    """,
     "len-of-name": """
         import logging
         def f(child):
             logging.info("name length %d", len(child.first_name))
     """,
 }
+
+
+def test_test_modules_are_fixture_data() -> None:
+    source = POSITIVE["logging-fstring-child-email"][0]
+    assert lint(source, path="tests/test_signup.py") == []
+    assert lint(source, path="app/signup_test.py") == []
+    assert lint(source, path="app/signup.py") == ["COP101"]
+
+
+def test_management_command_console_output_is_not_a_log() -> None:
+    source = """
+        import logging
+        def handle(user):
+            print(user.email)
+            logging.info(user.email)
+    """
+    assert lint(source, path="shop/management/commands/list_users.py") == ["COP101"]
+    assert lint(source, path="shop/views.py") == ["COP101", "COP101"]
 
 
 @pytest.mark.parametrize("name", sorted(POSITIVE))

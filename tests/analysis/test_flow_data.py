@@ -1,0 +1,56 @@
+"""The flow analysis's data files: every key is one the code reads.
+
+A misplaced key in TOML silently lands in the wrong table (a key written after
+`[not-exposed]` belongs to that table); these tests make that loud.
+"""
+
+from __future__ import annotations
+
+from copguard_lint.analysis.flow import FlowConfig, default_flow_config
+from copguard_lint.analysis.sinks import default_sinks
+from copguard_lint.data_files import load_data
+
+FLOW_KEYS = {
+    "schema_version", "request-receivers", "request-attributes", "request-query-attributes",
+    "request-methods", "payload-attributes", "dump-functions", "dump-methods", "dump-attributes",
+    "console-sinks", "command-decorators", "command-base-classes", "command-path-parts",
+    "test-directories", "test-files", "propagating-functions", "propagating-methods",
+    "quasi-identifiers", "user-facing-exceptions", "user-facing-exception-words", "not-exposed",
+}
+SINK_FAMILIES = {"log", "exception", "error-tracker", "http", "url", "analytics", "ads"}
+
+
+def test_flow_toml_has_only_known_keys() -> None:
+    data = load_data("flow.toml")
+    assert set(data) <= FLOW_KEYS, set(data) - FLOW_KEYS
+    assert set(data["not-exposed"]) <= SINK_FAMILIES
+
+
+def test_flow_config_reads_every_list() -> None:
+    config: FlowConfig = default_flow_config()
+    assert config.user_facing_exception_words
+    assert config.quasi_identifiers
+    assert config.is_user_facing("UserValueError")
+    assert config.is_user_facing("ValidationError")
+    assert not config.is_user_facing("ValueError")
+    assert not config.is_user_facing("SignupError")
+
+
+def test_test_module_paths() -> None:
+    config = default_flow_config()
+    assert config.is_test_module("tests/test_views.py")
+    assert config.is_test_module("app/tests/factories.py")
+    assert config.is_test_module("app/views_test.py")
+    assert config.is_test_module("conftest.py")
+    assert not config.is_test_module("app/views.py")
+    assert not config.is_test_module("app/contest.py")
+    assert not config.is_test_module("testimonials/views.py")
+
+
+def test_sink_catalog_entries_are_well_formed() -> None:
+    catalog = default_sinks()
+    ids = [spec.id for spec in catalog.specs]
+    assert len(ids) == len(set(ids))
+    for spec in catalog.specs:
+        assert spec.family in SINK_FAMILIES, spec.id
+        assert spec.functions or spec.methods or spec.hosts, spec.id
