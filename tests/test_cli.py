@@ -328,3 +328,9 @@ def test_process_no_traceback_for_usage_errors(tmp_path):
     assert done.returncode == 2
     assert b"Traceback" not in done.stderr
     assert b"Invalid value for '--format'" in done.stderr
+
+
+def test_json_with_statistics_keeps_stdout_one_document(tree, invoke):
+    result = invoke("check", "--format", "json", "--statistics", ".")
+    assert payload_of(result)["summary"]["by_rule"] == {"COP001": 1, "COP901": 1, "COP902": 1, "COP903": 1}
+    assert "COP901" in result.stderr

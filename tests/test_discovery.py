@@ -391,3 +391,42 @@ def test_unreadable_directory_is_reported_not_passed_over_silently(tmp_path, mon
     found = run(tmp_path)
     assert names(found) == ["ok.py"]
     assert found.skipped == [("locked", "directory cannot be read: Permission denied")]
+
+
+# -- agreement with git itself ---------------------------------------------------------------------
+
+GIT_IGNORES = {
+    ".gitignore": "\n".join([
+        "# comment", "*.pyc", "/top.py", "b/", "**/gen_*.py", "d/**/deep.py", "sp\\ ace/", "\\#hash.py",
+        "\\!bang.py", "*.py[iy]", "!keep.pyi", "x/*", "!x/ok.py", "a?c.py", "[ab]z.py", "[!q]q.py",
+        "trailing.py   ", "**/tmp", "docs/*.py", "lib/**", "!lib/inner.py", "",
+    ]),
+    "pkg/.gitignore": "local.py\n!gen_pkg.py\n/anchored.py\nsub/\n",
+    "pkg/deep/.gitignore": "!local.py\n",
+}
+GIT_FILES = [
+    "top.py", "a/top.py", "a/b/f.py", "b/x.py", "a/c.py", "a/gen_1.py", "gen_2.py", "d/e/deep.py", "d/deep.py",
+    "e/d/deep.py", "sp ace/s.py", "#hash.py", "!bang.py", "m.pyi", "keep.pyi", "x/no.py", "x/ok.py",
+    "x/y/no.py", "abc.py", "axc.py", "abbc.py", "az.py", "bz.py", "cz.py", "qq.py", "zq.py", "trailing.py",
+    "tmp/t.py", "src/tmp/t.py", "src/tmp.py", "docs/conf.py", "docs/api/ref.py", "lib/a.py", "lib/inner.py",
+    "pkg/local.py", "pkg/gen_pkg.py", "pkg/anchored.py", "pkg/x/anchored.py", "pkg/sub/s.py",
+    "pkg/deep/local.py", "pkg/x/local.py", "plain.py",
+]
+
+
+def test_gitignore_agrees_with_git(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"}
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "."], cwd=repo, env=env, check=True)
+    write_tree(repo, {**GIT_IGNORES, **{name: "" for name in GIT_FILES}})
+    listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard"], cwd=repo, env=env,
+                            check=True, capture_output=True, text=True).stdout
+    expected = sorted(name for name in listed.splitlines() if name.endswith((".py", ".pyi")))
+    assert 10 < len(expected) < len(GIT_FILES)
+    assert names(run(repo)) == expected

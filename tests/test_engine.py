@@ -546,3 +546,16 @@ def test_one_worker_and_two_workers_agree(tmp_path):
     ]
     assert {f.rule for f in serial.findings} == {"COP001", "COP901", "COP902", "COP903"}
     assert len(serial.suppressed) == 3
+
+
+def test_no_process_pool_available_falls_back_to_one_process(tmp_path, monkeypatch):
+    import copguard_lint.parallel as parallel
+
+    def no_pool(*args, **kwargs):
+        raise OSError(38, "Function not implemented")
+
+    big_tree(tmp_path)
+    files = tree_files(tmp_path)
+    expected = make_engine().run(files, jobs=1)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    assert make_engine().run(files, jobs=4) == expected

@@ -254,3 +254,7 @@ cli.add_command(coverage_command)
 from .cli_ci import baseline_group  # noqa: E402  (`copguard baseline create|prune`, in cli_ci.py)
 
 cli.add_command(baseline_group)
+
+from .cli_names import explain_name_command  # noqa: E402  (`copguard explain-name`, in cli_names.py)
+
+cli.add_command(explain_name_command)

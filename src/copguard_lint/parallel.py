@@ -65,12 +65,18 @@ def lint_in_pool(
     if workers == 1:
         return engine.lint_many(files, 1, progress)
     results: List[FileResult] = []
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=_context(),
-        initializer=_init_worker,
-        initargs=(engine.settings, engine.rules),
-    ) as pool:
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_context(),
+            initializer=_init_worker,
+            initargs=(engine.settings, engine.rules),
+        )
+    except (OSError, NotImplementedError):
+        # No working process semaphores here (some containers and serverless
+        # sandboxes): the same results, one file after another.
+        return engine.lint_many(files, 1, progress)
+    with pool:
         for chunk_results in pool.map(_lint_chunk, _chunks(files, workers)):
             results.extend(chunk_results)
             if progress is not None:

@@ -84,10 +84,22 @@ class GuardWords:
             return True
         return any(_contains_run(words, phrase) for phrase in self.phrases)
 
+    def may_occur(self, source: str) -> bool:
+        """Whether any guard word is in the text at all (split as identifiers are)."""
+        found: Set[str] = set()
+        for identifier in set(_IDENTIFIER.findall(source)):
+            found.update(split_words(identifier))
+        if found & (self.words | self.age_words):
+            return True
+        return any(found.issuperset(phrase) for phrase in self.phrases)
+
     def names_enforcer(self, name: str) -> bool:
         """`require_consent`, `ensure_age_verified`, `check_parental_consent`."""
         words = split_words(name)
         return bool(self.enforcer_verbs.intersection(words)) and self.names_guard(name)
+
+
+_IDENTIFIER = __import__("re").compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _contains_run(words: Sequence[str], run: Sequence[str]) -> bool:
@@ -215,7 +227,7 @@ class FunctionNode:
                     parents[id(statement)] = _MODULE_MARK
             while stack:
                 current = stack.pop()
-                for child in current.children:
+                for child in _children(current):
                     parents[id(child)] = current
                     stack.append(child)
             self._parents = parents
@@ -401,6 +413,8 @@ class TrackingAnalysis(Analysis):
     # -- guards ------------------------------------------------------------------------
     def _find_guard_functions(self) -> None:
         """Functions of this file that make a consent or age check (predicates and enforcers)."""
+        if not self.guard_words.may_occur(self.ctx.source):
+            return
         for _ in range(2):  # helpers calling helpers
             for qualname, function in self.functions.items():
                 if function.node is None:
@@ -672,7 +686,7 @@ class TrackingAnalysis(Analysis):
                 return
             if isinstance(node, (cst.Lambda, cst.SimpleString, cst.Integer, cst.Float)):
                 return
-            for child in node.children:
+            for child in _children(node):
                 visit(child, depth + 1)
 
         visit(expr, 0)
@@ -825,11 +839,21 @@ class TrackingAnalysis(Analysis):
         self._record_project_calls()
 
     def _record_project_calls(self) -> None:
-        """Unguarded calls into other project modules whose arguments are about a user."""
+        """Unguarded calls into other project modules whose arguments are about a user.
+
+        Many calls qualify and few turn out to call a tracking wrapper, so these
+        facts are located with Python's own parser (`_CallLocator`) rather than
+        libcst's position metadata, which would cost several parses per file.
+        """
+        ordinals: Dict[Tuple[str, str], int] = {}
+        locator: Optional[_CallLocator] = None
         for node, callee, spelled, caller in self.flow.other_calls:
-            if self.flow.local_function(callee) is not None or not self.may_be_project_callee(spelled, callee):
+            key = (caller, spelled)
+            ordinal = ordinals.get(key, 0)
+            ordinals[key] = ordinal + 1
+            if not node.args or not self.may_be_project_callee(spelled, callee):
                 continue
-            if not node.args:
+            if self.flow.local_function(callee) is not None:
                 continue
             function = self.functions.get(caller)
             if function is None:
@@ -856,8 +880,11 @@ class TrackingAnalysis(Analysis):
             guard = self.guard_state(node, function)
             if guard.guarded:
                 continue
+            if locator is None:
+                locator = _CallLocator(self.ctx.source)
+            anchor = locator.span(caller, spelled, ordinal) or node
             self.ctx.record(
-                FACT_CALL, node, module=self.module, package=self.is_package, callee=callee, spelled=spelled,
+                FACT_CALL, anchor, module=self.module, package=self.is_package, callee=callee, spelled=spelled,
                 function=caller, caller_params=list(
                     _spelled_params(function.node, function.class_name is not None) if function.node is not None else ()
                 ),
@@ -1268,7 +1295,131 @@ _HTTP_URL = SinkSpec(
 )
 
 
-# -- tree helpers --------------------------------------------------------------------------
+class _CallLocator:
+    """Spans of calls from Python's `ast`: the n-th call of `name(...)` in a function, in source order.
+
+    The flow analysis lists a function's calls in the order it evaluates them,
+    which for calls spelled alike is source order; functions are named as the
+    flow analysis names them (`Class.method`, `outer.inner`, "" for the module).
+    Code the flow analysis does not walk (decorators, defaults, lambdas, class
+    bodies) is left out here too.
+    """
+
+    def __init__(self, source: str) -> None:
+        self._calls: Optional[Dict[Tuple[str, str], List[Any]]] = None
+        self._source = source
+
+    def span(self, function: str, spelled: str, ordinal: int) -> Optional[Span]:
+        if self._calls is None:
+            self._calls = {}
+            try:
+                import ast
+                import warnings
+
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(self._source)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            self._collect(tree.body, [], "")
+            for calls in self._calls.values():
+                calls.sort(key=lambda c: (c.lineno, c.col_offset))
+        calls = self._calls.get((function, spelled), [])
+        if ordinal >= len(calls):
+            return None
+        call = calls[ordinal]
+        end_line = getattr(call, "end_lineno", None) or call.lineno
+        end_col = getattr(call, "end_col_offset", None)
+        return Span(call.lineno, _column(self._source, call.lineno, call.col_offset), end_line,
+                    _column(self._source, end_line, end_col if end_col is not None else call.col_offset))
+
+    def _collect(self, body, scope: List[str], function: str) -> None:
+        import ast
+
+        for statement in body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner = [*scope, statement.name]
+                self._collect(statement.body, inner, ".".join(inner))
+                continue
+            if isinstance(statement, ast.ClassDef):
+                self._collect([s for s in statement.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))],
+                              [*scope, statement.name], function)
+                continue
+            stack = [statement]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not statement:
+                    self._collect([node], scope, function)
+                    continue
+                if isinstance(node, ast.Lambda):
+                    continue
+                if isinstance(node, ast.Call):
+                    name = _ast_dotted(node.func)
+                    if name is not None:
+                        self._calls.setdefault((function, name), []).append(node)
+                for field_name, value in ast.iter_fields(node):
+                    if field_name in ("decorator_list", "returns", "type_comment"):
+                        continue
+                    if isinstance(value, ast.AST):
+                        stack.append(value)
+                    elif isinstance(value, list):
+                        stack.extend(v for v in value if isinstance(v, ast.AST))
+
+
+def _ast_dotted(node) -> Optional[str]:
+    import ast
+
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _ast_dotted(node.value)
+        return None if head is None else f"{head}.{node.attr}"
+    return None
+
+
+def _column(source: str, line: int, byte_offset: int) -> int:
+    """1-based character column of `ast`'s UTF-8 byte offset on a line."""
+    lines = source.splitlines()
+    if not 1 <= line <= len(lines):
+        return byte_offset + 1
+    text = lines[line - 1]
+    if text.isascii():
+        return byte_offset + 1
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+
+
+# -- tree helpers ---------------------------------------------------------------------------
+
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+_SYNTAX_FIELDS = frozenset(
+    {
+        "lpar", "rpar", "comma", "equal", "dot", "star", "semicolon", "colon", "operator", "leading_lines",
+        "lines_after_decorators", "header", "footer", "asynchronous", "lbrace", "rbrace", "lbracket",
+        "rbracket", "whitespace", "newline", "trailing_whitespace", "encoding", "default_indent",
+        "default_newline", "has_trailing_newline", "indent", "quote", "prefix", "start", "end", "string",
+    }
+)
+
+
+def _children(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """The child nodes of a libcst node, without whitespace and punctuation (`.children` is far slower)."""
+    fields = _FIELDS.get(type(node))
+    if fields is None:
+        import dataclasses
+
+        fields = tuple(
+            f.name for f in dataclasses.fields(node)
+            if f.name not in _SYNTAX_FIELDS and not f.name.startswith("whitespace")
+        )
+        _FIELDS[type(node)] = fields
+    out: List[cst.CSTNode] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (tuple, list)):
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
 
 
 def _walk_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
@@ -1359,7 +1510,7 @@ def _test_names(expr: cst.BaseExpression) -> Iterator[str]:
                         yield arg.keyword.value
         if isinstance(node, (cst.Lambda, cst.SimpleString, cst.FormattedString)):
             continue
-        stack.extend(node.children)
+        stack.extend(_children(node))
 
 
 def _calls_in(expr: cst.BaseExpression) -> Iterator[cst.Call]:
@@ -1370,7 +1521,7 @@ def _calls_in(expr: cst.BaseExpression) -> Iterator[cst.Call]:
             yield node
         if isinstance(node, cst.Lambda):
             continue
-        stack.extend(node.children)
+        stack.extend(_children(node))
 
 
 def _nodes_of(root: cst.CSTNode, kind: type) -> Iterator[Any]:
@@ -1379,7 +1530,7 @@ def _nodes_of(root: cst.CSTNode, kind: type) -> Iterator[Any]:
         node = stack.pop()
         if isinstance(node, kind):
             yield node
-        stack.extend(node.children)
+        stack.extend(_children(node))
 
 
 def _param_kind(name: str) -> Tuple[str, str]:

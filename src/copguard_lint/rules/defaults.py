@@ -22,6 +22,8 @@ on classes, dicts and constants named for a person or their settings
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -323,6 +325,12 @@ _STORE_METHODS = frozenset({
 })
 
 
+# A file none of whose identifiers is a coordinate word has nothing to store (the walk is skipped).
+_COORDINATE_TEXT = re.compile(
+    r"(?<![a-z])(lat|lng|lon|latitude|longitude|latlng|latlon|coords|coordinates|gps|geo[a-z]*)(?![a-z])"
+)
+
+
 class GeolocationAnalysis(Analysis):
     """Per function: coordinates from the request stored, or IP lookups, with no opt-in check."""
 
@@ -333,6 +341,7 @@ class GeolocationAnalysis(Analysis):
         self._imports_lookup = any(
             value.lstrip(".").startswith(self.geo.modules) for value in ctx.imports.bindings.values()
         )
+        self.active = self._imports_lookup or bool(_COORDINATE_TEXT.search(ctx.source.lower()))
         self._module_clients: Set[str] = set()
         if self._imports_lookup:
             for statement in ctx.module.body:
@@ -351,7 +360,8 @@ class GeolocationAnalysis(Analysis):
         return resolved.rsplit(".", 1)[-1] in self.geo.clients and resolved.lstrip(".").startswith(self.geo.modules)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        _FunctionGeo(self, node).run()
+        if self.active:
+            _FunctionGeo(self, node).run()
 
 
 class _FunctionGeo:
@@ -596,15 +606,37 @@ def _carries_value(node: cst.BaseExpression) -> bool:
     return True
 
 
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+_SYNTAX = frozenset({"lpar", "rpar", "comma", "equal", "dot", "star", "whitespace_before", "whitespace_after",
+                     "operator", "lbracket", "rbracket", "lbrace", "rbrace", "colon", "semicolon"})
+
+
+def _fields(kind: type) -> Tuple[str, ...]:
+    found = _FIELDS.get(kind)
+    if found is None:
+        found = tuple(
+            f.name for f in dataclasses.fields(kind)
+            if f.name not in _SYNTAX and not f.name.startswith("whitespace")
+        )
+        _FIELDS[kind] = found
+    return found
+
+
 def _walk(node: cst.CSTNode):
-    """Every node of an expression, not entering lambdas."""
+    """Every node of an expression, not entering lambdas (dataclass fields: libcst's
+    `children` property re-visits the tree and costs far more)."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
         if isinstance(current, cst.Lambda):
             continue
-        stack.extend(current.children)
+        for name in _fields(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (tuple, list)):
+                stack.extend(item for item in value if isinstance(item, cst.CSTNode))
 
 
 def _calls(node: cst.CSTNode) -> List[cst.Call]:

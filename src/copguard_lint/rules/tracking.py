@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ..analysis.flow import Datum, FlowAnalysis, SinkHit, absolute_callee, argument_matches
+from ..analysis.sinks import sinks_for, spec_labels
 from ..analysis.tracking import (
     ENFORCER,
     FACT_CALL,
@@ -84,9 +85,11 @@ class ChildDataToTracking(Rule):
     @classmethod
     def check_project(cls, project) -> Iterable[ProjectFinding]:
         audience = project.settings.audience
+        labels = spec_labels(sinks_for(project.settings))  # entries from `[tool.copguard] sdks` too
         for call, family, label, data, callee in cross_file_hits(project):
             if family not in TRACKING_FAMILIES:
                 continue
+            label = labels.get(label, label)
             counted = [d for d in data if counts_for(d, audience)]
             if counted:
                 yield ProjectFinding.at(
