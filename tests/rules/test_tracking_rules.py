@@ -252,7 +252,10 @@ def test_openrtb_body_is_an_ad_request_not_plain_http() -> None:
     source = """
         import requests
         def ad(user):
-            bid = {"id": "1", "imp": [{"id": "1"}], "site": {"domain": "x"}, "user": {"yob": user.birth_date.year}, "regs": {"coppa": 1}}
+            bid = {
+                "id": "1", "imp": [{"id": "1"}], "site": {"domain": "x"},
+                "user": {"yob": user.birth_date.year}, "regs": {"coppa": 1},
+            }
             requests.post(EXCHANGE_URL, json=bid)
     """
     assert lint(source, select=("COP104", "COP301")) == ["COP301"]
@@ -620,12 +623,17 @@ COP303_POSITIVE = {
     """,
     "openrtb-built-and-returned": """
         def bid_request(user):
-            return {"id": "1", "imp": [{"id": "1"}], "site": {}, "user": {"id": user.analytics_id}, "regs": {"coppa": False}}
+            return {
+                "id": "1", "imp": [{"id": "1"}], "site": {},
+                "user": {"id": user.analytics_id}, "regs": {"coppa": False},
+            }
     """,
     "gam-url-without-flags": """
         import requests
         def ad():
-            return requests.get("https://pubads.g.doubleclick.net/gampad/ads", params={"iu": "/1/home", "sz": "300x250"})
+            return requests.get(
+                "https://pubads.g.doubleclick.net/gampad/ads", params={"iu": "/1/home", "sz": "300x250"}
+            )
     """,
     "gam-url-tfcd-zero": """
         import requests
@@ -667,7 +675,9 @@ COP303_NEGATIVE = {
     "gam-url-with-flags": """
         import requests
         def ad():
-            return requests.get("https://pubads.g.doubleclick.net/gampad/ads", params={"iu": "/1/home", "tfcd": 1, "npa": 1})
+            return requests.get(
+                "https://pubads.g.doubleclick.net/gampad/ads", params={"iu": "/1/home", "tfcd": 1, "npa": 1}
+            )
     """,
     "model-default-off": """
         from django.db import models

@@ -1077,7 +1077,6 @@ class FeatureAnalysis(Analysis):
 
     # -- results ----------------------------------------------------------------------
     def finish(self) -> None:
-        v = self.vocabulary
         defined = self.local_functions | set(self.classes)
         for frame in self.functions:
             calls = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
 
 import libcst as cst
 
@@ -516,7 +516,3 @@ def sdk_catalog() -> Dict[str, Any]:
 
 def spec_labels(catalog: SinkCatalog) -> Dict[str, str]:
     return {spec.id: spec.label for spec in catalog.specs}
-
-
-def families(specs: Sequence[SinkSpec]) -> Tuple[str, ...]:
-    return tuple(sorted({spec.family for spec in specs}))

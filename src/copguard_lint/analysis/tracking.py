@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -442,7 +442,9 @@ class TrackingAnalysis(Analysis):
                         enforcer = True
         return "enforcer" if enforcer else ("predicate" if predicate else "")
 
-    def is_guard_test(self, expr: cst.BaseExpression, local_only: bool = False, helpers: Optional[List[str]] = None) -> bool:
+    def is_guard_test(
+        self, expr: cst.BaseExpression, local_only: bool = False, helpers: Optional[List[str]] = None
+    ) -> bool:
         """Whether a test checks consent, opt-in/out, a minor flag or an age."""
         for name in _test_names(expr):
             if self.guard_words.names_guard(name):
@@ -958,7 +960,9 @@ class TrackingAnalysis(Analysis):
         unsafe = [(flag, key, value) for flag, key, value in self._flag_values(found) if flag.is_unsafe(value)]
         if unsafe:
             self.problems.append(
-                Problem(node, "ad-flags", {"unsafe": _describe_flags(unsafe), "request": "the ad call", "child": self._child})
+                Problem(node, "ad-flags", {
+                    "unsafe": _describe_flags(unsafe), "request": "the ad call", "child": self._child,
+                })
             )
 
     def _check_openrtb(self, body: cst.Dict) -> None:
@@ -996,7 +1000,9 @@ class TrackingAnalysis(Analysis):
             anchor = anchors.get(first, node)
         if unsafe:
             self.problems.append(
-                Problem(anchor, "ad-flags", {"unsafe": _describe_flags(unsafe), "request": request, "child": self._child})
+                Problem(anchor, "ad-flags", {
+                    "unsafe": _describe_flags(unsafe), "request": request, "child": self._child,
+                })
             )
         elif required_flags and not safe_required:
             self.problems.append(
@@ -1012,7 +1018,7 @@ class TrackingAnalysis(Analysis):
         if not names:
             return
         lowered = self.ctx.source.lower()
-        if not any(word in lowered for word in ("personali", "profiling", "advertis", "targeted", "_ads", "ads_", "tracking")):
+        if not any(word in lowered for word in _PROFILING_HINTS):
             return
 
         def wanted(name: str) -> bool:
@@ -1035,7 +1041,9 @@ class TrackingAnalysis(Analysis):
                 on = _default_on(value)
                 if on is not None:
                     self.problems.append(
-                        Problem(on, "profiling-default", {"name": target.value, "owner": owner, "child": self._owner_is_child(owner)})
+                        Problem(on, "profiling-default", {
+                            "name": target.value, "owner": owner, "child": self._owner_is_child(owner),
+                        })
                     )
         for function in self.functions.values():
             node = function.node
@@ -1091,7 +1099,9 @@ class TrackingAnalysis(Analysis):
                         if arg.keyword.value == entry["keyword"] and _value_in(
                             _literal(arg.value, literals), entry.get("values", ())
                         ):
-                            self.problems.append(Problem(arg, "pii-setting", dict(entry, setting=f"{arg.keyword.value}={_show(_literal(arg.value, literals))}")))
+                            shown = _show(_literal(arg.value, literals))
+                            setting = f"{arg.keyword.value}={shown}"
+                            self.problems.append(Problem(arg, "pii-setting", dict(entry, setting=setting)))
         for statement in self.ctx.module.body:
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
@@ -1104,15 +1114,15 @@ class TrackingAnalysis(Analysis):
                     if isinstance(target, cst.Name) and target.value in by_name:
                         for entry in by_name[target.value]:
                             if _value_in(value, entry.get("values", ())):
-                                self.problems.append(Problem(small, "pii-setting", dict(entry, setting=f"{target.value} = {_show(value)}")))
+                                setting = f"{target.value} = {_show(value)}"
+                                self.problems.append(Problem(small, "pii-setting", dict(entry, setting=setting)))
                     elif isinstance(target, cst.Attribute):
                         resolved = self.ctx.imports.resolve(target)
                         if resolved in by_target and self.flow.starts_at_import(resolved):
                             for entry in by_target[resolved]:
                                 if _value_in(value, entry.get("values", ())):
-                                    self.problems.append(
-                                        Problem(small, "pii-setting", dict(entry, setting=f"{dotted(target)} = {_show(value)}"))
-                                    )
+                                    setting = f"{dotted(target)} = {_show(value)}"
+                                    self.problems.append(Problem(small, "pii-setting", dict(entry, setting=setting)))
         if queries:
             for sink_call in self.flow.sink_calls:
                 if sink_call.spec.family not in ("http", "analytics", "ads"):
@@ -1125,7 +1135,8 @@ class TrackingAnalysis(Analysis):
                     if url.host in entry.get("hosts", ()) and _value_in(
                         params.get(entry["query"]), entry.get("values", ())
                     ):
-                        self.problems.append(Problem(sink_call.node, "pii-setting", dict(entry, setting=f"{entry['query']}={params.get(entry['query'])}")))
+                        setting = f"{entry['query']}={params.get(entry['query'])}"
+                        self.problems.append(Problem(sink_call.node, "pii-setting", dict(entry, setting=setting)))
 
 
 def _join_labels(*labels: str) -> str:
@@ -1158,6 +1169,12 @@ class AdFlag:
 
 
 _MISSING = object()
+# Keyword arguments of field constructors that give the default value.
+_DEFAULT_KEYWORDS = frozenset({"default", "server_default", "load_default", "initial", "dump_default"})
+# Text without one of these cannot hold a profiling default.
+_PROFILING_HINTS = ("personali", "profiling", "advertis", "targeted", "_ads", "ads_", "tracking")
+# Methods whose string arguments are the keys a test reads (`request.cookies.get("analytics_consent")`).
+_LOOKUP_METHODS = frozenset({"get", "getlist", "has_key", "exists", "filter", "filter_by"})
 _FLAG_PREFIXES = frozenset({"is", "has", "use", "default", "should", "can"})
 
 
@@ -1229,7 +1246,11 @@ def _module_literals(module: cst.Module) -> Dict[str, Any]:
     for statement in module.body:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
-                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                ):
                     value = _literal(small.value)
                     if value is not _MISSING:
                         out[small.targets[0].target.value] = value
@@ -1242,9 +1263,11 @@ def _default_on(value: cst.BaseExpression) -> Optional[cst.CSTNode]:
         return value
     if isinstance(value, cst.Call):
         for arg in value.args:
-            if arg.keyword is not None and arg.keyword.value in ("default", "server_default", "load_default", "initial", "dump_default"):
+            if arg.keyword is not None and arg.keyword.value in _DEFAULT_KEYWORDS:
                 literal = _literal(arg.value)
-                if literal is True or literal == 1 or (isinstance(literal, str) and literal.lower() in ("1", "true", "t")):
+                if literal is True or literal == 1 or (
+                    isinstance(literal, str) and literal.lower() in ("1", "true", "t")
+                ):
                     return arg
                 if isinstance(arg.value, cst.Call) and (dotted(arg.value.func) or "").endswith("true"):
                     return arg
@@ -1256,7 +1279,9 @@ def _is_openrtb(node: cst.Dict) -> bool:
     return "imp" in keys and bool(keys & {"site", "app"})
 
 
-def _walk_dict(node: cst.Dict, prefix: str = "", depth: int = 0) -> Iterator[Tuple[str, str, cst.BaseExpression, cst.CSTNode]]:
+def _walk_dict(
+    node: cst.Dict, prefix: str = "", depth: int = 0
+) -> Iterator[Tuple[str, str, cst.BaseExpression, cst.CSTNode]]:
     """(dotted path, key, value, element) for every string-keyed entry, nested dicts included."""
     if depth > 6:
         return
@@ -1342,8 +1367,10 @@ class _CallLocator:
                 self._collect(statement.body, inner, ".".join(inner))
                 continue
             if isinstance(statement, ast.ClassDef):
-                self._collect([s for s in statement.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))],
-                              [*scope, statement.name], function)
+                members = [
+                    s for s in statement.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                ]
+                self._collect(members, [*scope, statement.name], function)
                 continue
             stack = [statement]
             while stack:
@@ -1501,7 +1528,7 @@ def _test_names(expr: cst.BaseExpression) -> Iterator[str]:
             stack.append(node.value)
             continue
         if isinstance(node, cst.Call):
-            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("get", "getlist", "has_key", "exists", "filter", "filter_by"):
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in _LOOKUP_METHODS:
                 for arg in node.args:
                     key = _string(arg.value)
                     if key is not None:

@@ -391,9 +391,9 @@ class NoBlockMechanism(SafetyRule):
     """A user-to-user contact feature with no way to block the other user.
 
     Project rule (the whole scanned tree; `copguard check` only, not flake8).
-    Fires once, on the first contact feature (messaging, comments, posts,
-    friend requests, follows, invitations), when the project has no block
-    mechanism: no Block/BlockedUser/UserMute model, no `blocked_users`-style
+    Fires once, on the first feature that lets users reach each other
+    (messaging, comments, posts, friend requests, follows), when the project
+    has no block mechanism: no Block/BlockedUser/UserMute model, no `blocked_users`-style
     relation field, and no block_user/mute/unblock handler.
     """
 
@@ -408,7 +408,7 @@ class NoBlockMechanism(SafetyRule):
         v = index.vocabulary
         if index.blocks:
             return
-        features = index.needing("block", contact_only=True)
+        features = index.needing("block")
         if not features:
             return
         first, rest = features[0], features[1:]

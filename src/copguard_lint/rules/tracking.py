@@ -17,7 +17,7 @@ child. Adults (a parent's purchase, a teacher) never count.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, Optional, Sequence, Set, Tuple
 
 from ..analysis.flow import Datum, FlowAnalysis, SinkHit, absolute_callee, argument_matches
 from ..analysis.sinks import sinks_for, spec_labels
@@ -211,7 +211,8 @@ class TrackingWithoutConsentCheck(Rule):
                     subjects.update(arg.get("subjects"))
                     params.update({int(i): s for i, s in arg.get("param_subjects")})
                 if not subjects and not params:
-                    subjects.update(s for i, s in wrapper["param_subjects"].items() if s and i in wrapper["subject_params"])
+                    own = wrapper["param_subjects"]
+                    subjects.update(s for i, s in own.items() if s and i in wrapper["subject_params"])
                 subject = "child" if "child" in subjects else ("person" if "person" in subjects else None)
                 if subject is not None:
                     key = (call.path, call.line, call.column)
