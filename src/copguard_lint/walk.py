@@ -61,10 +61,18 @@ def _methods(cls: type) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """(visit_X names, leave_X names) a visitor class defines, computed once per class."""
     cached = _methods_cache.get(cls)
     if cached is None:
-        names = dir(cls)
+        # libcst's visitor base classes define a no-op visit_X / leave_X for every
+        # node type; only the ones a rule or analysis overrides are dispatched.
+        names = [
+            name
+            for name in dir(cls)
+            if (name.startswith("visit_") or name.startswith("leave_"))
+            and name.count("_") == 1
+            and getattr(cls, name) is not getattr(cst.BatchableCSTVisitor, name, None)
+        ]
         cached = (
-            tuple(n for n in names if n.startswith("visit_") and n.count("_") == 1),
-            tuple(n for n in names if n.startswith("leave_") and n.count("_") == 1),
+            tuple(n for n in names if n.startswith("visit_")),
+            tuple(n for n in names if n.startswith("leave_")),
         )
         _methods_cache[cls] = cached
     return cached
