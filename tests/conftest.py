@@ -35,7 +35,35 @@ def invoke(monkeypatch):
     monkeypatch.delenv("COPGUARD_DEBUG", raising=False)
 
     def run(*args, input=None):
-        runner = CliRunner()
-        return runner.invoke(cli, list(args), input=input, prog_name="copguard")
+        return invoke_cli(cli, list(args), input=input)
 
     return run
+
+
+class CliOutcome:
+    """click's Result with click 8.2's meaning on every click version.
+
+    `stdout` and `stderr` are kept apart; `output` is both, as click 8.2 gives
+    it. click 8.1 (the newest on Python 3.9) mixes stderr into stdout unless
+    asked not to, which would make JSON on stdout unparsable in the tests.
+    """
+
+    def __init__(self, result, stderr: str) -> None:
+        self.result = result
+        self.exit_code = result.exit_code
+        self.exception = result.exception
+        self.stdout = result.stdout
+        self.stderr = stderr
+        self.output = result.stdout + stderr if stderr and stderr not in result.output else result.output
+
+    def __getattr__(self, name):
+        return getattr(self.result, name)
+
+
+def invoke_cli(command, args, input=None):
+    try:
+        runner = CliRunner(mix_stderr=False)  # click < 8.2
+    except TypeError:
+        runner = CliRunner()  # click >= 8.2 keeps result.stdout and result.stderr apart
+    result = runner.invoke(command, args, input=input, prog_name="copguard")
+    return CliOutcome(result, result.stderr)
