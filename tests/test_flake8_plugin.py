@@ -97,7 +97,10 @@ def test_stdin(tmp_path):
 def test_file_python_accepts_but_libcst_cannot_parse_is_cop001(tmp_path):
     # CPython allows a backslash continuation on an indented blank line; libcst's parser does not.
     source = "if True:\n    \\\n    x = 1\nprint(x)\n"
-    ast.parse(source)
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        pytest.skip("this Python's parser rejects the sample too (3.9 does); the case needs one that accepts it")
     write_tree(tmp_path, {"odd.py": source, "ok.py": "print(1)\n"})
     done = flake8(tmp_path, ".")
     out = lines_of(done.stdout.decode())
