@@ -43,18 +43,39 @@ def data_digest() -> str:
     return digest.hexdigest()
 
 
+def code_digest() -> str:
+    """Digest of the package's own modules (name, size, mtime): an edited rule invalidates the cache.
+
+    Released versions change `__version__`; this covers editable installs, where
+    the rules change under the same version. Only stat() calls, no reads.
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path.relative_to(package).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 def run_key(settings_digest: str, rule_codes: Iterable[str]) -> str:
-    text = "\x1f".join((str(SCHEMA), __version__, settings_digest, ",".join(sorted(rule_codes)), data_digest()))
+    text = "\x1f".join(
+        (str(SCHEMA), __version__, settings_digest, ",".join(sorted(rule_codes)), data_digest(), code_digest())
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 class ResultCache:
     def __init__(self, root: Path, key: str) -> None:
         self.root = root
+        self.key = key
         self.directory = root / f"v{SCHEMA}" / key
         self.hits = 0
         self.misses = 0
         self._ready = False
+        self._broken = False  # the directory cannot be written: stop trying
 
     @classmethod
     def locate(cls, cache_dir: str, settings_root: str, key: str) -> "ResultCache":
@@ -79,36 +100,59 @@ class ResultCache:
         try:
             text = self._path(key).read_text(encoding="utf-8")
             result = result_from_json(json.loads(text))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.misses += 1
             return None
         self.hits += 1
         return result
 
     def put(self, key: str, result: FileResult) -> None:
+        if self._broken:
+            return
+        try:
+            text = json.dumps(result_to_json(result), separators=(",", ":"))
+        except (TypeError, ValueError):  # pragma: no cover - facts hold JSON types only
+            return
+        temporary = None
         try:
             self._prepare()
             path = self._path(key)
+            _refuse_symlinks(self.root, path.parent)
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(result_to_json(result), handle, separators=(",", ":"))
+                handle.write(text)
             os.replace(temporary, path)
         except OSError:
             # A read-only or full disk makes the cache useless, never the run wrong.
-            pass
+            self._broken = True
+            if temporary is not None:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
 
     def _prepare(self) -> None:
         if self._ready:
             return
         self.root.mkdir(parents=True, exist_ok=True)
         tag = self.root / "CACHEDIR.TAG"
-        if not tag.exists():
+        if not tag.exists() and not tag.is_symlink():  # a dangling link would be followed
             tag.write_text(CACHEDIR_TAG, encoding="utf-8")
         ignore = self.root / ".gitignore"
-        if not ignore.exists():
+        if not ignore.exists() and not ignore.is_symlink():  # a dangling link would be followed
             ignore.write_text("# Created by copguard-lint\n*\n", encoding="utf-8")
         self._ready = True
+
+
+def _refuse_symlinks(root: Path, directory: Path) -> None:
+    """OSError if a directory below the cache root is a symlink (e.g. one a scanned repository
+    shipped as `.copguard_cache/v1`): writes must never leave the cache directory."""
+    current = root
+    for part in directory.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            raise OSError(f"{current} is a symlink; the cache is not written through it")
 
 
 def result_to_json(result: FileResult) -> Dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import List, Optional, Sequence, Tuple
 import click
 
 from . import __version__
+from .cli_cache import attach_cache, cache_options
 from .config import ConfigError, Settings, load_settings
 from .discovery import discover, display_path
 from .engine import Engine, RunResult, default_jobs
@@ -87,6 +88,9 @@ def cli() -> None:
               help="Leave out findings listed in this baseline file (see `copguard baseline create`).")
 @click.option("--diff", "diff_ref", metavar="REF",
               help="Report only findings on lines changed since git revision REF (and in untracked files).")
+@click.option("--file-timeout", type=click.FloatRange(0, 86400), default=None, metavar="SECONDS",
+              help="Report a file that takes longer than this as COP001 (0: no limit; default 60).")
+@cache_options
 def check(
     paths: Sequence[str],
     output_format: str,
@@ -103,14 +107,22 @@ def check(
     stdin_filename: Optional[str],
     baseline_file: Optional[str],
     diff_ref: Optional[str],
+    file_timeout: Optional[float],
+    no_cache: bool,
+    cache_dir: Optional[str],
 ) -> None:
     """Check PATHS (files or directories; default: the current directory)."""
     from .cli_ci import emit_statistics, prepare_gates, run_with_progress
 
     paths = tuple(paths) or (".",)
     settings = _settings(paths, config_file, select, ignore, fail_on, stdin_filename)
+    if file_timeout is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, file_timeout=file_timeout)
     _check_output_directory(output)  # before scanning, not after minutes of work
-    engine = Engine(settings)
+    # The cache serves files read from disk; stdin is linted every time.
+    engine = attach_cache(Engine(settings), no_cache or paths == ("-",), cache_dir)
     cwd = Path.cwd()
     gates = prepare_gates(baseline_file, diff_ref, cwd)  # before scanning: a bad file or REF exits 2 at once
     missing: List[str] = []

@@ -27,6 +27,7 @@ from .baseline import (
     write_baseline,
 )
 from .changed import ChangedLines, DiffError, changed_lines, filter_result
+from .cli_cache import cache_options
 
 EXIT_ERROR = 2
 
@@ -124,16 +125,17 @@ def emit_statistics(result, output_format: str, statistics: bool) -> None:
 # -- copguard baseline create / prune ---------------------------------------------------
 
 
-def _scan(paths: Sequence[str], config_file, select, ignore, jobs):
+def _scan(paths: Sequence[str], config_file, select, ignore, jobs, no_cache=False, cache_dir=None):
     from .cli import _settings
+    from .cli_cache import make_engine
     from .discovery import discover
-    from .engine import Engine, default_jobs
+    from .engine import default_jobs
 
     paths = tuple(paths) or (".",)
     if "-" in paths:
         _fail("baselines are made from files and directories, not stdin (`-`)")
     settings = _settings(paths, config_file, select, ignore, None, None)
-    engine = Engine(settings)
+    engine = make_engine(settings, no_cache, cache_dir)
     found = discover(list(paths), settings, cwd=Path.cwd())
     for display, reason in found.skipped:
         click.echo(f"copguard: skipped {display}: {reason}", err=True)
@@ -146,6 +148,7 @@ def _scan(paths: Sequence[str], config_file, select, ignore, jobs):
 
 
 def _scan_options(function):
+    function = cache_options(function)
     for option in reversed(
         [
             click.argument("paths", nargs=-1, type=click.Path()),
@@ -174,9 +177,9 @@ def baseline_group() -> None:
 
 @baseline_group.command("create")
 @_scan_options
-def baseline_create(paths, baseline_file, config_file, select, ignore, jobs) -> None:
+def baseline_create(paths, baseline_file, config_file, select, ignore, jobs, no_cache, cache_dir) -> None:
     """Scan PATHS (default: .) and write every finding's fingerprint to the baseline file."""
-    _, result = _scan(paths, config_file, select, ignore, jobs)
+    _, result = _scan(paths, config_file, select, ignore, jobs, no_cache, cache_dir)
     baseline = baseline_of(result.findings)
     try:
         write_baseline(Path(baseline_file), baseline)
@@ -191,13 +194,13 @@ def baseline_create(paths, baseline_file, config_file, select, ignore, jobs) -> 
 
 @baseline_group.command("prune")
 @_scan_options
-def baseline_prune(paths, baseline_file, config_file, select, ignore, jobs) -> None:
+def baseline_prune(paths, baseline_file, config_file, select, ignore, jobs, no_cache, cache_dir) -> None:
     """Remove baseline entries that no finding matches any more (only for the scanned PATHS and rules)."""
     try:
         baseline = load_baseline(Path(baseline_file))
     except BaselineError as error:
         _fail(str(error))
-    paths, result = _scan(paths, config_file, select, ignore, jobs)
+    paths, result = _scan(paths, config_file, select, ignore, jobs, no_cache, cache_dir)
     stale = stale_entries(
         baseline, result.findings, result.files, scanned_roots(paths, Path.cwd()), (r.code for r in result.rules)
     )

@@ -14,6 +14,8 @@ from typing import List, Optional, Sequence
 
 import click
 
+from .cli_cache import cache_options, make_engine
+
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 
@@ -105,6 +107,7 @@ def _scan_base(paths: Sequence[str]) -> Path:
 @click.option("--select", help="Comma-separated rule codes or prefixes to run (replaces the config's select).")
 @click.option("--ignore", help="Comma-separated rule codes or prefixes to skip (added to the config's ignore).")
 @click.option("--jobs", "-j", type=click.IntRange(0, 256), default=None, help="Worker processes (0: one per core).")
+@cache_options
 def coverage_command(
     paths: Sequence[str],
     output_format: str,
@@ -116,6 +119,8 @@ def coverage_command(
     select: Optional[str],
     ignore: Optional[str],
     jobs: Optional[int],
+    no_cache: bool,
+    cache_dir: Optional[str],
 ) -> None:
     """Report, clause by clause, what a scan of PATHS checked, found and left to check by hand.
 
@@ -132,7 +137,7 @@ def coverage_command(
     from .coverage import build_report, git_state, render
     from .coverage.model import utc_now
     from .discovery import discover
-    from .engine import Engine, default_jobs
+    from .engine import default_jobs
     from .output import write_atomic, write_stdout
 
     paths = tuple(paths) or (".",)
@@ -152,7 +157,7 @@ def coverage_command(
             wanted.append(framework)
 
     settings = _settings(paths, config_file, select, ignore, None, None)
-    engine = Engine(settings)
+    engine = make_engine(settings, no_cache, cache_dir)
     found = discover(list(paths), settings, cwd=Path.cwd())
     for display, reason in found.skipped:
         click.echo(f"copguard: skipped {display}: {reason}", err=True)

@@ -64,6 +64,8 @@ class Settings:
     respect_gitignore: bool = True
     cache_dir: str = ".copguard_cache"
     jobs: int = 0
+    # Seconds one file may take before it is reported as COP001 (0: no limit; see timeouts.py).
+    file_timeout: float = 60.0
     # Vocabulary extension for the personal-data model (see analysis/names.py).
     personal_data: Tuple[Tuple[str, Any], ...] = ()
     # Project-specific age and consent checks (see analysis/guards.py).
@@ -110,6 +112,7 @@ class Settings:
             "respect-gitignore": self.respect_gitignore,
             "cache-dir": self.cache_dir,
             "jobs": self.jobs,
+            "file-timeout": self.file_timeout,
             "personal-data": self.personal_data_dict,
             "age-gates": _thaw(self.age_gates),
             "safety": _thaw(self.safety),
@@ -156,6 +159,12 @@ def _int_range(low: int, high: int) -> Validator:
         return value
 
     return check
+
+
+def _seconds(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86400:
+        raise ConfigError(f"{where} must be a number of seconds from 0 (no limit) to 86400, got {_describe(value)}")
+    return float(value)
 
 
 def _bool(value: Any, where: str) -> bool:
@@ -235,6 +244,7 @@ SCHEMA: Dict[str, Tuple[str, Validator]] = {
     "respect-gitignore": ("respect_gitignore", _bool),
     "cache-dir": ("cache_dir", _str),
     "jobs": ("jobs", _int_range(0, 256)),
+    "file-timeout": ("file_timeout", _seconds),
     "personal-data": ("personal_data", _table),
     "age-gates": ("age_gates", _age_gates),
     "safety": ("safety", _safety),

@@ -18,6 +18,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
 import libcst as cst
 
 from . import registry, suppressions
+from .cache import ResultCache, run_key
 from .config import Settings
 from .context import FileContext
 from .findings import FileError, FileResult, Finding, Severity, Span, SuppressionComment
@@ -28,8 +29,9 @@ from .project import Project
 from .registry import is_selected, split_rules
 from .rule import AnyRule, Analysis, ProjectRule, Rule, analyses_for
 from .rules.engine_rules import UnanalysableFile
-from .source import SourceError, decode_source, split_lines
+from .source import MAX_SOURCE_BYTES, SourceError, decode_source, split_lines, too_large
 from .suppression_audit import audit_suppressions
+from .timeouts import FileTimeout, file_time_limit
 from .walk import visit_all
 
 # libcst's recursive descent can exhaust the default stack on deeply nested
@@ -60,8 +62,15 @@ class RunResult:
 class Engine:
     """Runs a fixed set of enabled rules under fixed settings."""
 
-    def __init__(self, settings: Settings, rules: Optional[Sequence[AnyRule]] = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        rules: Optional[Sequence[AnyRule]] = None,
+        cache: Optional[ResultCache] = None,
+    ) -> None:
         self.settings = settings
+        # Per-file results by content (see cache.py); None: every file is linted.
+        self.cache = cache
         # Looked up through the module at call time: `registry.all_rules` is the one
         # place that says which rules exist (tests and embedders replace it there).
         candidates = tuple(rules) if rules is not None else registry.all_rules()
@@ -77,10 +86,21 @@ class Engine:
         self.report_unanalysable = "COP001" in self.rule_by_code
         self.prefilter = _prefilter(self.file_rules, self.project_rules)
 
+    def cache_key(self) -> str:
+        """The result cache's directory key for this engine's settings and enabled rules."""
+        # Each rule's and analysis's module file (size, mtime) too: rules from outside
+        # the package (plugins, tests) can change without the package changing.
+        parts = [rule.code for rule in self.rules]
+        parts += sorted({_module_stamp(cls) for cls in (*self.rules, *self.analyses)})
+        return run_key(self.settings.digest(), parts)
+
     # -- one file -------------------------------------------------------
     def lint_path(self, path: Path, display: str) -> FileResult:
         """Read and lint one file; unreadable files become COP001 findings."""
         try:
+            size = path.stat().st_size
+            if size > MAX_SOURCE_BYTES:
+                return self._unanalysable(display, too_large(size))
             data = path.read_bytes()
         except IsADirectoryError:
             return self._unanalysable(display, "is a directory, not a Python file")
@@ -90,10 +110,33 @@ class Engine:
             return self._unanalysable(display, "disappeared before it could be read")
         except OSError as error:
             return self._unanalysable(display, f"cannot be read: {error.strerror or error}")
-        return self.lint_source(display, data)
+        cache = self.cache
+        if cache is None:
+            return self.lint_source(display, data)
+        key = ResultCache.entry_key(display, data)
+        cached = cache.get(key)
+        if cached is not None and cached.path == display:
+            return cached
+        result = self.lint_source(display, data)
+        if not _timed_out(result):  # depends on the machine's load, not on the file
+            cache.put(key, result)
+        return result
 
     def lint_source(self, display: str, data, *, use_prefilter: bool = True) -> FileResult:
-        """Lint source given as bytes (decoded as Python does) or as text."""
+        """Lint source given as bytes (decoded as Python does) or as text.
+
+        A file that takes longer than `file-timeout` seconds is COP001 (see timeouts.py).
+        """
+        limit = self.settings.file_timeout
+        try:
+            with file_time_limit(limit):
+                return self._lint_source(display, data, use_prefilter)
+        except FileTimeout:
+            return self._unanalysable(display, f"analysis exceeded {limit:g} s (file-timeout)")
+
+    def _lint_source(self, display: str, data, use_prefilter: bool) -> FileResult:
+        if isinstance(data, bytes) and len(data) > MAX_SOURCE_BYTES:
+            return self._unanalysable(display, too_large(len(data)))
         if isinstance(data, bytes):
             try:
                 text, _ = decode_source(data)
@@ -259,6 +302,21 @@ class Engine:
             ):
                 return True
         return False
+
+
+def _module_stamp(cls: type) -> str:
+    module = sys.modules.get(cls.__module__)
+    filename = getattr(module, "__file__", None)
+    try:
+        stat = os.stat(filename) if filename else None
+    except OSError:
+        stat = None
+    stamp = f"{stat.st_size}:{stat.st_mtime_ns}" if stat else "-"
+    return f"{cls.__module__}.{cls.__qualname__}@{stamp}"
+
+
+def _timed_out(result: FileResult) -> bool:
+    return result.error is not None and result.error.reason.endswith("(file-timeout)")
 
 
 def _parse(text: str) -> cst.Module:

@@ -21,11 +21,13 @@ if TYPE_CHECKING:  # pragma: no cover
 _worker_engine: Optional["Engine"] = None
 
 
-def _init_worker(settings, rules) -> None:
+def _init_worker(settings, rules, cache_location: Optional[Tuple[str, str]] = None) -> None:
     global _worker_engine
+    from .cache import ResultCache
     from .engine import Engine
 
-    _worker_engine = Engine(settings, rules)
+    cache = ResultCache(Path(cache_location[0]), cache_location[1]) if cache_location else None
+    _worker_engine = Engine(settings, rules, cache=cache)
 
 
 def _lint_chunk(chunk: Sequence[Tuple[str, str]]) -> List[FileResult]:
@@ -50,6 +52,12 @@ def _chunks(files: Sequence[Tuple[Path, str]], workers: int) -> List[List[Tuple[
     ]
 
 
+def _cache_location(engine: "Engine") -> Optional[Tuple[str, str]]:
+    """What a worker needs to open the same result cache: (root, key), or None."""
+    cache = engine.cache
+    return (str(cache.root), cache.key) if cache is not None else None
+
+
 def _context():
     if "fork" in multiprocessing.get_all_start_methods() and os.name == "posix":
         return multiprocessing.get_context("fork")
@@ -70,7 +78,7 @@ def lint_in_pool(
             max_workers=workers,
             mp_context=_context(),
             initializer=_init_worker,
-            initargs=(engine.settings, engine.rules),
+            initargs=(engine.settings, engine.rules, _cache_location(engine)),
         )
     except (OSError, NotImplementedError):
         # No working process semaphores here (some containers and serverless

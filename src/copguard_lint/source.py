@@ -30,6 +30,15 @@ def normalise_newlines(text: str) -> str:
     return _NEWLINE.sub("\n", text)
 
 
+# Larger files are COP001 without being read: libcst needs memory many times a
+# file's size, and no hand-written module comes near this.
+MAX_SOURCE_BYTES = 10 * 1024 * 1024
+
+
+def too_large(size: int) -> str:
+    return f"file is too large to analyse ({size / 1048576:.1f} MB; the limit is {MAX_SOURCE_BYTES // 1048576} MB)"
+
+
 class SourceError(Exception):
     """The bytes are not Python source text; `reason` is shown to the user."""
 
@@ -54,7 +63,13 @@ def decode_source(data: bytes) -> Tuple[str, str]:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        return _raise(SourceError(f"bad encoding declaration: {error.msg if hasattr(error, 'msg') else error}", getattr(error, 'lineno', None)))
+        if str(error).startswith("invalid or missing encoding declaration"):
+            # Not a bad cookie: a first line that is not UTF-8 and has none (often a
+            # binary file named .py). The decoding below names the byte and where it is.
+            encoding = "utf-8"
+        else:
+            reason = error.msg if hasattr(error, "msg") else str(error)
+            return _raise(SourceError(f"bad encoding declaration: {reason}", getattr(error, "lineno", None)))
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:

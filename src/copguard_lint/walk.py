@@ -78,6 +78,22 @@ def _methods(cls: type) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     return cached
 
 
+class _NodeTypes(dict):
+    """type -> whether it is a CSTNode, learnt once per type.
+
+    CSTNode is an abstract base class, so `isinstance(x, CSTNode)` goes through
+    ABCMeta's slow path on every call; the walk asks it for every field value.
+    """
+
+    def __missing__(self, kind: type) -> bool:
+        answer = isinstance(kind, type) and issubclass(kind, cst.CSTNode)
+        self[kind] = answer
+        return answer
+
+
+_IS_NODE = _NodeTypes()
+
+
 class Walker:
     """Dispatches `visit_X` / `leave_X` of many visitors in one pre/post-order walk."""
 
@@ -110,11 +126,11 @@ class Walker:
             value = getattr(node, field, None)
             if value is None:
                 continue
-            if isinstance(value, cst.CSTNode):
+            if _IS_NODE[type(value)]:
                 self._walk_statements(value)
             elif isinstance(value, (tuple, list)):
                 for item in value:
-                    if isinstance(item, cst.CSTNode):
+                    if _IS_NODE[type(item)]:
                         self._walk_statements(item)
         callbacks = self._leave.get(name)
         if callbacks:
@@ -128,14 +144,14 @@ class Walker:
             for callback in callbacks:
                 callback(node)
         walk = self._walk
-        node_type = cst.CSTNode
+        is_node = _IS_NODE
         for field in _child_fields(type(node)):
             value = getattr(node, field)
-            if isinstance(value, node_type):
+            if is_node[type(value)]:
                 walk(value)
             elif isinstance(value, (tuple, list)):
                 for item in value:
-                    if isinstance(item, node_type):
+                    if is_node[type(item)]:
                         walk(item)
         callbacks = self._leave.get(name)
         if callbacks:

@@ -162,6 +162,22 @@ COP301_POSITIVE = {
         def notify(child, token):
             return messaging.FCMOptions(analytics_label=child.first_name)
     """,
+    "mixpanel-class-alias": """
+        from mixpanel import Mixpanel as MP
+        def track(pupil):
+            MP("token").track(pupil.email, "Lesson Opened")
+    """,
+    "posthog-module-alias": """
+        import posthog as ph
+        def identify(user):
+            ph.identify(user.analytics_id, {"$ip": user.ip_address})
+    """,
+    "segment-url-in-module-constant-concatenated": """
+        import requests
+        SEGMENT = "https://api.segment.io"
+        def track(user):
+            requests.post(SEGMENT + "/v1/track", json={"userId": user.email, "event": "x"})
+    """,
     "same-file-wrapper": """
         import analytics
         def track(user, event, **properties):
@@ -218,6 +234,16 @@ COP301_NEGATIVE = {
         def login(user):
             track(user, "Logged In", method="email")
     """,
+    "local-class-named-like-an-sdk": """
+        class Mixpanel:
+            def __init__(self, token):
+                self.token = token
+            def track(self, distinct_id, event):
+                return (distinct_id, event)
+        mp = Mixpanel("token")
+        def track(pupil):
+            mp.track(pupil.email, "Opened")
+    """,
     "ga-request-without-personal-data": """
         import requests
         def collect(client_ref):
@@ -246,6 +272,15 @@ def test_analytics_endpoint_is_cop301_not_cop104() -> None:
     assert lint(source, select=("COP104", "COP301")) == ["COP104", "COP301"]
     by_line = {f.line: f.rule for f in findings(source, select=("COP104", "COP301"))}
     assert by_line == {4: "COP301", 5: "COP104"}
+
+
+def test_dynamic_host_stays_plain_http() -> None:
+    source = """
+        import requests
+        def collect(child, host):
+            requests.post(f"https://{host}/mp/collect", json={"user_id": child.email})
+    """
+    assert lint(source, select=("COP104", "COP301")) == ["COP104"]
 
 
 def test_openrtb_body_is_an_ad_request_not_plain_http() -> None:

@@ -142,13 +142,6 @@ class Subject:
             return "person"
         return None
 
-    def only_adults(self) -> bool:
-        if self.concrete is not None:
-            return False
-        if self.params:
-            return all(self.param_subjects.get(i) == "adult" for i in self.params)
-        return "adult" in self.subjects
-
 
 @dataclass
 class GuardState:
@@ -362,7 +355,6 @@ class TrackingAnalysis(Analysis):
         self.wrapper_calls: List[WrapperCall] = []
         self.problems: List[Problem] = []
         self._guard_kinds: Dict[str, str] = {}
-        self._statements: List[cst.CSTNode] = []  # module-level and class-level simple statements
         self._class_statements: List[Tuple[str, cst.CSTNode]] = []
 
     # -- traversal (statement level only) ---------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from ..engine import RunResult
+from ..output import escape_surrogates
 from ..findings import Severity
 
 SEVERITIES = {
@@ -36,4 +37,4 @@ def render(result: RunResult, **_: object) -> str:
         }
         for finding in result.findings
     ]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return escape_surrogates(json.dumps(issues, indent=2, ensure_ascii=False)) + "\n"

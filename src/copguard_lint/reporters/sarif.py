@@ -23,6 +23,7 @@ What GitHub needs, and how it is met here:
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -30,6 +31,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..engine import RunResult
+from ..output import escape_surrogates
 from ..findings import Confidence, FileError, Finding, Severity, SuppressionComment
 from ..links import REPOSITORY_URL, rule_doc_url
 from .line_hash import file_line_hashes
@@ -65,8 +67,8 @@ def render(
     **_: object,
 ) -> str:
     """The run as one SARIF log (a JSON text ending in a newline)."""
-    return json.dumps(build_log(result, root=root, include_suppressed=include_suppressed),
-                      indent=2, ensure_ascii=False) + "\n"
+    return escape_surrogates(json.dumps(build_log(result, root=root, include_suppressed=include_suppressed),
+                      indent=2, ensure_ascii=False)) + "\n"
 
 
 def build_log(result: RunResult, *, root: Optional[Path] = None, include_suppressed: bool = False) -> Dict[str, Any]:
@@ -280,7 +282,9 @@ def artifact_location(path: str) -> Dict[str, str]:
     """A display path as a SARIF artifactLocation: relative to %SRCROOT%, or an absolute file URI."""
     if PurePosixPath(path).is_absolute() or re.match(r"^[A-Za-z]:[\\/]", path):
         return {"uri": Path(path).resolve().as_uri()}
-    return {"uri": quote(path.replace("\\", "/"), safe="/"), "uriBaseId": SRCROOT}
+    # A Linux file name that is not UTF-8 reaches us surrogate-escaped: its original bytes, %-encoded.
+    raw = (path.replace("\\", "/") if os.sep == "\\" else path).encode("utf-8", "surrogateescape")
+    return {"uri": quote(raw, safe="/"), "uriBaseId": SRCROOT}
 
 
 def _directory_uri(root: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import List
 
 from ..engine import RunResult
@@ -11,7 +12,9 @@ def render(result: RunResult, *, statistics: bool = False, quiet: bool = False, 
     lines: List[str] = []
     if not quiet:
         for finding in result.findings:
-            lines.append(f"{finding.path}:{finding.line}:{finding.column}: {finding.rule} {finding.message}")
+            lines.append(
+                f"{printable(finding.path)}:{finding.line}:{finding.column}: {finding.rule} {printable(finding.message)}"
+            )
     if statistics:
         names = {rule.code: rule.name for rule in result.rules}
         for code, count in result.counts_by_rule.items():
@@ -36,3 +39,12 @@ def summary_line(result: RunResult) -> str:
     if extra:
         text += f" ({', '.join(extra)})"
     return text + "."
+
+
+# C0 and C1 control characters (ESC, CR, LF, tab...): a file named `a\x1b[2J.py` must
+# not drive the reader's terminal, nor a newline in a name fake a line of output.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
