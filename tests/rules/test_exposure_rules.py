@@ -171,6 +171,16 @@ POSITIVE = {
         def f(child):
             logging.info("child: %s", vars(child))
     """, ["COP101"]),
+    "name-slice-beyond-initial": ("""
+        import logging
+        def f(child):
+            logging.info("child %s", child.first_name[:3])
+    """, ["COP101"]),
+    "email-list-first-element": ("""
+        import logging
+        def f(user):
+            logging.info("primary %s", user.emails[0])
+    """, ["COP101"]),
     "dict-get-key": ("""
         import logging
         def f(request):
@@ -312,6 +322,12 @@ NEGATIVE = {
         def handle(options):
             facility, secret_ref = read_options(options)
             logging.info("facility %s", facility)
+    """,
+    "avatar-from-initial": """
+        from flask import url_for
+        def avatar(user):
+            first_name = user.first_name
+            return url_for("assets.avatar", name=first_name[0] if first_name else None)
     """,
     "room-full-name": """
         import logging

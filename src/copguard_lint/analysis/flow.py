@@ -814,6 +814,9 @@ class _Walker:
             if own:
                 return own
             return EMPTY
+        if _is_initial(node) and base_taint and all(d.category == "name" for d in base_taint if d.param < 0):
+            # One letter of a name (an avatar's initial) does not identify anyone.
+            return frozenset(d for d in base_taint if d.param >= 0)
         # A computed key reads one unknown field: not the whole payload.
         return EMPTY if _only_payload(base_taint) else base_taint
 
@@ -1126,6 +1129,24 @@ def _string_value(node: Optional[cst.BaseExpression]) -> Optional[str]:
             return None
         return value if isinstance(value, str) else None
     return None
+
+
+def _is_initial(node: cst.Subscript) -> bool:
+    """`name[0]`, `name[-1]` or `name[:1]`: a single character."""
+    if len(node.slice) != 1:
+        return False
+    element = node.slice[0].slice
+    if isinstance(element, cst.Index):
+        value = element.value
+        if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+            value = value.expression
+            return isinstance(value, cst.Integer) and value.value == "1"
+        return isinstance(value, cst.Integer) and value.value == "0"
+    if isinstance(element, cst.Slice):
+        lower_ok = element.lower is None or (isinstance(element.lower, cst.Integer) and element.lower.value == "0")
+        upper = element.upper
+        return lower_ok and isinstance(upper, cst.Integer) and upper.value == "1" and element.step is None
+    return False
 
 
 def _constant_key(node: cst.Subscript) -> Optional[str]:
