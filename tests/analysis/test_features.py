@@ -271,7 +271,7 @@ def test_handlers_traits_and_calls():
         @bp.route("/import", methods=["POST"])
         def import_roster():
             data = request.files["roster_csv"]
-            data.save("/tmp/roster.csv")
+            data.save("exports/roster.csv")
 
         def helper():
             return moderation.screen(photo)

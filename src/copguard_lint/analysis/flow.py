@@ -52,6 +52,9 @@ class Datum:
     subject: str  # "child" | "adult" | "person" | "" (unknown)
     origin: str  # the expression it came from, for messages: "child.email"
     param: int = -1  # >= 0: stands for "whatever the caller passes as parameter N"
+    # For parameter markers: the parameter's own name already says it is personal
+    # data, so the helper reports it itself and call sites need not.
+    named: bool = False
 
 
 Taint = FrozenSet[Datum]
@@ -275,7 +278,7 @@ class FlowAnalysis(Analysis):
             name, kind = _param_kind(spelled)
             position = index - 1 if is_method else index
             own_named = bool(self.name_taint(name, None, name)) if kind == "normal" else False
-            marker = Datum("parameter", kind, "low", "named" if own_named else "", name, position)
+            marker = Datum("parameter", kind, "low", "", name, position, own_named)
             own = self.name_taint(name, None, name) if kind == "normal" else EMPTY
             env[name] = _limit({marker} | own)
         kinds = dict(self.class_kinds.get(class_name, {})) if class_name else {}
@@ -378,7 +381,7 @@ class FlowAnalysis(Analysis):
                         for marker in forwarded:
                             summary = ParamSink(
                                 marker.param, marker.origin, sink.family, sink.spec_id, sink.callee,
-                                marker.category, marker.subject == "named",
+                                marker.category, marker.named,
                             )
                             if summary not in caller.param_sinks:
                                 caller.param_sinks.append(summary)
@@ -766,9 +769,7 @@ class _Walker:
         method = getattr(self, "expr_" + type(node).__name__, None)
         if method is not None:
             return method(node)
-        if isinstance(node, cst.BaseString) or isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis)):
-            return EMPTY
-        return EMPTY
+        return EMPTY  # literals, lambdas and anything not modelled carry no data
 
     def expr_Name(self, node: cst.Name) -> Taint:
         name = node.value
@@ -798,7 +799,7 @@ class _Walker:
         own = self.a.name_taint(attr, hint, _code(node), node.value)
         if own:
             return own
-        return EMPTY if not _only_payload(base_taint) else EMPTY
+        return EMPTY
 
     def expr_Subscript(self, node: cst.Subscript) -> Taint:
         base_taint = self.expr(node.value)
@@ -910,8 +911,6 @@ class _Walker:
                 default = args[1][2] if len(args) > 1 and args[1][0] == 1 else EMPTY
                 return _limit(receiver_taint | default)
             return _limit(receiver_taint | arg_taint)
-        if method is None and resolved is not None and resolved.startswith("."):
-            pass
         # A function named for personal data returns it: get_email(), full_name().
         last = method or _last_name(func)
         if last and last.startswith(("get_", "get")):
@@ -1086,7 +1085,7 @@ class _Walker:
             self.a.add_hit(SinkHit(spec, node, spelled, personal, self.qualname))
         for marker in sorted(d for d in taint if d.param >= 0):
             summary = ParamSink(
-                marker.param, marker.origin, spec.family, spec.id, spelled, marker.category, marker.subject == "named"
+                marker.param, marker.origin, spec.family, spec.id, spelled, marker.category, marker.named
             )
             if summary not in self.param_sinks:
                 self.param_sinks.append(summary)
