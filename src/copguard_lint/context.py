@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type, TypeVar, Union
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .findings import Fact, Severity, Span, freeze_data
 from .imports import ImportTable
+from .spans import node_spans
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Settings
@@ -95,22 +95,7 @@ class FileContext:
             for item in [*self.reports, *self.facts]
             if isinstance(item.anchor, cst.CSTNode)
         ]
-        if not nodes:
-            return {}
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
-        spans: Dict[int, Span] = {}
-        for node in nodes:
-            code_range = positions.get(node)
-            if code_range is None:  # pragma: no cover - node not in this module
-                continue
-            spans[id(node)] = Span(
-                code_range.start.line,
-                code_range.start.column + 1,
-                code_range.end.line,
-                code_range.end.column + 1,
-            )
-        return spans
+        return node_spans(self.module, nodes)
 
     def build_facts(self, spans: Dict[int, Span]) -> Tuple[Fact, ...]:
         out = []
