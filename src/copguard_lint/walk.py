@@ -63,13 +63,20 @@ def _methods(cls: type) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     if cached is None:
         # libcst's visitor base classes define a no-op visit_X / leave_X for every
         # node type; only the ones a rule or analysis overrides are dispatched.
-        names = [
-            name
-            for name in dir(cls)
-            if (name.startswith("visit_") or name.startswith("leave_"))
-            and name.count("_") == 1
-            and getattr(cls, name) is not getattr(cst.BatchableCSTVisitor, name, None)
-        ]
+        # Reading the classes' own dicts (not dir()) skips the hundreds of stubs
+        # libcst's bases define: this runs once per class, but at every start-up.
+        names = sorted(
+            {
+                name
+                for klass in cls.__mro__
+                if not klass.__module__.startswith("libcst") and klass is not object
+                for name in vars(klass)
+                if (name.startswith("visit_") or name.startswith("leave_"))
+                and name.count("_") == 1
+                and callable(getattr(cls, name, None))
+                and getattr(cls, name) is not getattr(cst.BatchableCSTVisitor, name, None)
+            }
+        )
         cached = (
             tuple(n for n in names if n.startswith("visit_")),
             tuple(n for n in names if n.startswith("leave_")),
