@@ -833,8 +833,18 @@ class TrackingAnalysis(Analysis):
         self._record_project_calls()
 
     def _record_project_calls(self) -> None:
-        """Unguarded calls into other project modules whose arguments are about a user."""
+        """Unguarded calls into other project modules whose arguments are about a user.
+
+        Many calls qualify and few turn out to call a tracking wrapper, so these
+        facts are located with Python's own parser (`_CallLocator`) rather than
+        libcst's position metadata, which would cost several parses per file.
+        """
+        ordinals: Dict[Tuple[str, str], int] = {}
+        locator: Optional[_CallLocator] = None
         for node, callee, spelled, caller in self.flow.other_calls:
+            key = (caller, spelled)
+            ordinal = ordinals.get(key, 0)
+            ordinals[key] = ordinal + 1
             if not node.args or not self.may_be_project_callee(spelled, callee):
                 continue
             if self.flow.local_function(callee) is not None:
@@ -864,8 +874,11 @@ class TrackingAnalysis(Analysis):
             guard = self.guard_state(node, function)
             if guard.guarded:
                 continue
+            if locator is None:
+                locator = _CallLocator(self.ctx.source)
+            anchor = locator.span(caller, spelled, ordinal) or node
             self.ctx.record(
-                FACT_CALL, node, module=self.module, package=self.is_package, callee=callee, spelled=spelled,
+                FACT_CALL, anchor, module=self.module, package=self.is_package, callee=callee, spelled=spelled,
                 function=caller, caller_params=list(
                     _spelled_params(function.node, function.class_name is not None) if function.node is not None else ()
                 ),
@@ -1297,6 +1310,101 @@ _HTTP_URL = SinkSpec(
     id="http-url", family="http", label="", functions=frozenset(), receivers=(), receiver_words=frozenset(),
     methods=frozenset(), data="all", skip_keywords=frozenset(), url_argument=("url", 0),
 )
+
+
+class _CallLocator:
+    """Spans of calls from Python's `ast`: the n-th call of `name(...)` in a function, in source order.
+
+    The flow analysis lists a function's calls in the order it evaluates them,
+    which for calls spelled alike is source order; functions are named as the
+    flow analysis names them (`Class.method`, `outer.inner`, "" for the module).
+    Code the flow analysis does not walk (decorators, defaults, lambdas, class
+    bodies) is left out here too.
+    """
+
+    def __init__(self, source: str) -> None:
+        self._calls: Optional[Dict[Tuple[str, str], List[Any]]] = None
+        self._source = source
+
+    def span(self, function: str, spelled: str, ordinal: int) -> Optional[Span]:
+        if self._calls is None:
+            self._calls = {}
+            try:
+                import ast
+                import warnings
+
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(self._source)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            self._collect(tree.body, [], "")
+            for calls in self._calls.values():
+                calls.sort(key=lambda c: (c.lineno, c.col_offset))
+        calls = self._calls.get((function, spelled), [])
+        if ordinal >= len(calls):
+            return None
+        call = calls[ordinal]
+        end_line = getattr(call, "end_lineno", None) or call.lineno
+        end_col = getattr(call, "end_col_offset", None)
+        return Span(call.lineno, _column(self._source, call.lineno, call.col_offset), end_line,
+                    _column(self._source, end_line, end_col if end_col is not None else call.col_offset))
+
+    def _collect(self, body, scope: List[str], function: str) -> None:
+        import ast
+
+        for statement in body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner = [*scope, statement.name]
+                self._collect(statement.body, inner, ".".join(inner))
+                continue
+            if isinstance(statement, ast.ClassDef):
+                members = [
+                    s for s in statement.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                ]
+                self._collect(members, [*scope, statement.name], function)
+                continue
+            stack = [statement]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not statement:
+                    self._collect([node], scope, function)
+                    continue
+                if isinstance(node, ast.Lambda):
+                    continue
+                if isinstance(node, ast.Call):
+                    name = _ast_dotted(node.func)
+                    if name is not None:
+                        self._calls.setdefault((function, name), []).append(node)
+                for field_name, value in ast.iter_fields(node):
+                    if field_name in ("decorator_list", "returns", "type_comment"):
+                        continue
+                    if isinstance(value, ast.AST):
+                        stack.append(value)
+                    elif isinstance(value, list):
+                        stack.extend(v for v in value if isinstance(v, ast.AST))
+
+
+def _ast_dotted(node) -> Optional[str]:
+    import ast
+
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _ast_dotted(node.value)
+        return None if head is None else f"{head}.{node.attr}"
+    return None
+
+
+def _column(source: str, line: int, byte_offset: int) -> int:
+    """1-based character column of `ast`'s UTF-8 byte offset on a line."""
+    lines = source.splitlines()
+    if not 1 <= line <= len(lines):
+        return byte_offset + 1
+    text = lines[line - 1]
+    if text.isascii():
+        return byte_offset + 1
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
 
 
 # -- tree helpers ---------------------------------------------------------------------------
