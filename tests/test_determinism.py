@@ -33,7 +33,7 @@ def corpus_files(root: Path, which: str) -> List[Tuple[Path, str]]:
 
 def snapshot(engine: Engine, files, jobs: int = 1):
     """Everything a run produces, per file and after project rules, in comparable form."""
-    results = sorted(engine.lint_many(files, jobs), key=lambda r: r.path)
+    results = sorted(engine.lint_linked(files, engine.lint_many(files, jobs), jobs), key=lambda r: r.path)
     run = engine.finish_run(results)
     per_file = [(r.path, r.findings, tuple(sorted(r.facts)), r.error, r.suppressions) for r in results]
     fingerprints = [f.fingerprint for f in run.findings]

@@ -86,10 +86,13 @@ class ResultCache:
         return cls(path, key)
 
     @staticmethod
-    def entry_key(display: str, data: bytes) -> str:
+    def entry_key(display: str, data: bytes, variant: str = "") -> str:
+        """Key of one file's result; `variant` tells apart a file linted despite the prefilter."""
         digest = hashlib.sha256()
         digest.update(display.encode("utf-8", "surrogatepass"))
         digest.update(b"\x00")
+        if variant:
+            digest.update(variant.encode() + b"\x00")
         digest.update(data)
         return digest.hexdigest()
 

@@ -85,6 +85,9 @@ class Engine:
         )
         self.report_unanalysable = "COP001" in self.rule_by_code
         self.prefilter = _prefilter(self.file_rules, self.project_rules)
+        # Fact fields that name code in other files (see Analysis.links): a file the
+        # prefilter skipped is linted after all if it mentions one of those names.
+        self.link_fields = _link_fields(self.file_rules, self.project_rules) if self.prefilter is not None else {}
 
     def cache_key(self) -> str:
         """The result cache's directory key for this engine's settings and enabled rules."""
@@ -95,8 +98,11 @@ class Engine:
         return run_key(self.settings.digest(), parts)
 
     # -- one file -------------------------------------------------------
-    def lint_path(self, path: Path, display: str) -> FileResult:
-        """Read and lint one file; unreadable files become COP001 findings."""
+    def lint_path(self, path: Path, display: str, force: bool = False) -> FileResult:
+        """Read and lint one file; unreadable files become COP001 findings.
+
+        `force` lints it even if the prefilter would skip it (a linked file, see `run`).
+        """
         try:
             size = path.stat().st_size
             if size > MAX_SOURCE_BYTES:
@@ -112,15 +118,18 @@ class Engine:
             return self._unanalysable(display, f"cannot be read: {error.strerror or error}")
         cache = self.cache
         if cache is None:
-            return self.lint_source(display, data)
-        key = ResultCache.entry_key(display, data)
+            return self._lint_read(display, data, force)
+        key = ResultCache.entry_key(display, data, "linked" if force else "")
         cached = cache.get(key)
         if cached is not None and cached.path == display:
             return cached
-        result = self.lint_source(display, data)
+        result = self._lint_read(display, data, force)
         if not _timed_out(result):  # depends on the machine's load, not on the file
             cache.put(key, result)
         return result
+
+    def _lint_read(self, display: str, data: bytes, force: bool) -> FileResult:
+        return self.lint_source(display, data, use_prefilter=False) if force else self.lint_source(display, data)
 
     def lint_source(self, display: str, data, *, use_prefilter: bool = True) -> FileResult:
         """Lint source given as bytes (decoded as Python does) or as text.
@@ -243,19 +252,66 @@ class Engine:
         `progress`, if given, is called with the number of files just finished.
         """
         results = self.lint_many(files, jobs, progress)
+        results = self.lint_linked(files, results, jobs)
         return self.finish_run(results)
 
-    def lint_many(self, files: Sequence[Tuple[Path, str]], jobs: int = 1, progress=None) -> List[FileResult]:
+    def lint_many(
+        self, files: Sequence[Tuple[Path, str]], jobs: int = 1, progress=None, force: bool = False
+    ) -> List[FileResult]:
         from .parallel import lint_in_pool
 
         if jobs != 1 and len(files) >= 8:
-            return lint_in_pool(self, files, jobs, progress)
+            return lint_in_pool(self, files, jobs, progress, force=force)
         out = []
         for path, display in files:
-            out.append(self.lint_path(path, display))
+            out.append(self.lint_path(path, display, force))
             if progress is not None:
                 progress(1)
         return out
+
+    def lint_linked(
+        self, files: Sequence[Tuple[Path, str]], results: List[FileResult], jobs: int = 1
+    ) -> List[FileResult]:
+        """Lint, after all, the files the prefilter skipped that other files' facts link to.
+
+        The prefilter skips a file that holds none of the words any enabled
+        analysis needs *locally*. Such a file can still matter to project rules
+        through code it shares with linted files: a wrapper they call, a helper
+        on their path. Analyses name that code in their facts (`Analysis.links`);
+        any code reference spells the referenced name, so a skipped file that
+        does not mention one of those names cannot add to a project finding.
+        Files linted here may name more code in turn, hence the loop.
+        """
+        if not self.link_fields:
+            return results
+        where = {display: path for path, display in files}
+        skipped = {
+            result.path: index
+            for index, result in enumerate(results)
+            if not result.parsed and result.error is None and result.path in where
+        }
+        known: set = set()
+        new_facts = [fact for result in results for fact in result.facts]
+        identifiers: Dict[str, frozenset] = {}
+        while skipped:
+            names = linked_names(new_facts, self.link_fields) - known
+            if not names:
+                break
+            known |= names
+            todo = []
+            for display in sorted(skipped):
+                mentioned = identifiers.get(display)
+                if mentioned is None:
+                    mentioned = identifiers[display] = _identifiers_in(where[display])
+                if not mentioned.isdisjoint(names):
+                    todo.append((where[display], display))
+            if not todo:
+                break
+            new_facts = []
+            for result in self.lint_many(todo, jobs, None, force=True):
+                results[skipped.pop(result.path)] = result
+                new_facts.extend(result.facts)
+        return results
 
     def finish_run(
         self, results: Sequence[FileResult], *, honour_noqa: bool = True, project: bool = True
@@ -381,6 +437,59 @@ def _prefilter(file_rules, project_rules) -> Optional["re.Pattern[str]"]:
     if not words:
         return re.compile(r"(?!)")  # nothing can match: no rule needs any file parsed
     return re.compile("|".join(re.escape(w) for w in sorted(words)), re.IGNORECASE)
+
+
+def _link_fields(file_rules, project_rules) -> Dict[str, Tuple[str, ...]]:
+    """Fact kind -> fields naming code in other files, from every analysis project rules use.
+
+    An analysis with a prefilter but no `links` is taken to link through no fact.
+    """
+    fields: Dict[str, set] = {}
+    for analysis in analyses_for([*project_rules, *(r for r in file_rules if r.has_project_part())]):
+        for kind, names in (analysis.links or {}).items():
+            fields.setdefault(kind, set()).update(names)
+    return {kind: tuple(sorted(names)) for kind, names in fields.items()}
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def linked_names(facts: Iterable, link_fields: Dict[str, Tuple[str, ...]]) -> set:
+    """The last component of every dotted name in the linking fields of `facts`.
+
+    The last component is what both the definition (`def audit`) and every
+    reference (`audit(...)`, `log.audit(...)`, `from log import audit`) spell.
+    """
+    out: set = set()
+    for fact in facts:
+        fields = link_fields.get(fact.kind)
+        if not fields:
+            continue
+        for name in fields:
+            _collect_names(fact.get(name), out)
+    return out
+
+
+def _collect_names(value, out: set) -> None:
+    if isinstance(value, str):
+        found = _IDENTIFIER.findall(value)
+        if found:
+            out.add(found[-1])
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_names(item, out)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_names(item, out)
+
+
+def _identifiers_in(path: Path) -> frozenset:
+    """Every identifier-like word in a file's text (an unreadable file mentions nothing)."""
+    try:
+        text, _ = decode_source(path.read_bytes())
+    except (OSError, SourceError):
+        return frozenset()
+    return frozenset(_IDENTIFIER.findall(text))
 
 
 def _with_fingerprints(findings: Sequence[Finding], lines: Optional[Sequence[str]]) -> List[Finding]:

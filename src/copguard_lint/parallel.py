@@ -30,12 +30,12 @@ def _init_worker(settings, rules, cache_location: Optional[Tuple[str, str]] = No
     _worker_engine = Engine(settings, rules, cache=cache)
 
 
-def _lint_chunk(chunk: Sequence[Tuple[str, str]]) -> List[FileResult]:
+def _lint_chunk(chunk: Sequence[Tuple[str, str, bool]]) -> List[FileResult]:
     assert _worker_engine is not None
-    return [_worker_engine.lint_path(Path(path), display) for path, display in chunk]
+    return [_worker_engine.lint_path(Path(path), display, force) for path, display, force in chunk]
 
 
-def _chunks(files: Sequence[Tuple[Path, str]], workers: int) -> List[List[Tuple[str, str]]]:
+def _chunks(files: Sequence[Tuple[Path, str]], workers: int, force: bool = False) -> List[List[Tuple[str, str, bool]]]:
     """Largest files first, spread round-robin, in chunks small enough to balance load."""
 
     def size(item: Tuple[Path, str]) -> int:
@@ -47,7 +47,7 @@ def _chunks(files: Sequence[Tuple[Path, str]], workers: int) -> List[List[Tuple[
     ordered = sorted(files, key=size, reverse=True)
     per_chunk = max(1, min(32, len(ordered) // (workers * 8) or 1))
     return [
-        [(str(path), display) for path, display in ordered[i : i + per_chunk]]
+        [(str(path), display, force) for path, display in ordered[i : i + per_chunk]]
         for i in range(0, len(ordered), per_chunk)
     ]
 
@@ -65,13 +65,20 @@ def _context():
 
 
 def lint_in_pool(
-    engine: "Engine", files: Sequence[Tuple[Path, str]], jobs: int, progress: Optional[Callable[[int], None]] = None
+    engine: "Engine",
+    files: Sequence[Tuple[Path, str]],
+    jobs: int,
+    progress: Optional[Callable[[int], None]] = None,
+    force: bool = False,
 ) -> List[FileResult]:
-    """Lint `files` in worker processes; `progress` is called with each finished chunk's size."""
+    """Lint `files` in worker processes; `progress` is called with each finished chunk's size.
+
+    `force`: lint even the files the prefilter would skip (see Engine.lint_linked).
+    """
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     workers = max(1, min(workers, len(files)))
     if workers == 1:
-        return engine.lint_many(files, 1, progress)
+        return engine.lint_many(files, 1, progress, force)
     results: List[FileResult] = []
     try:
         pool = ProcessPoolExecutor(
@@ -83,9 +90,9 @@ def lint_in_pool(
     except (OSError, NotImplementedError):
         # No working process semaphores here (some containers and serverless
         # sandboxes): the same results, one file after another.
-        return engine.lint_many(files, 1, progress)
+        return engine.lint_many(files, 1, progress, force)
     with pool:
-        for chunk_results in pool.map(_lint_chunk, _chunks(files, workers)):
+        for chunk_results in pool.map(_lint_chunk, _chunks(files, workers, force)):
             results.extend(chunk_results)
             if progress is not None:
                 progress(len(chunk_results))

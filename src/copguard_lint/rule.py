@@ -19,7 +19,7 @@ CLI only (flake8 sees one file at a time).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, ClassVar, Dict, Iterable, Iterator, Optional, Tuple, Type, Union
 
 import libcst as cst
 
@@ -56,8 +56,15 @@ class Analysis(cst.BatchableCSTVisitor):
     """
 
     requires: ClassVar[Tuple[Type["Analysis"], ...]] = ()
-    # Same meaning as RuleMeta.prefilter, for analyses that record facts.
+    # Same meaning as RuleMeta.prefilter, for analyses that record facts: the
+    # words without which a file has nothing of its own for this analysis.
     prefilter: ClassVar[Optional[Tuple[str, ...]]] = None
+    # For an analysis with a prefilter whose facts project rules join across
+    # files: fact kind -> the fields (a string or a list of strings) that name
+    # code defined or called in another file (`pkg.mod.audit`, `*.save`). A
+    # file the prefilter skipped is linted after all when it mentions one of
+    # those names (Engine.lint_linked), so skipping it cannot change a result.
+    links: ClassVar[Optional[Dict[str, Tuple[str, ...]]]] = None
 
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__()

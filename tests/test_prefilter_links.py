@@ -1,0 +1,157 @@
+"""The prefilter may skip a file only when no result can depend on it.
+
+A file without any word an analysis needs locally can still matter to a
+project rule through code other files share with it (a wrapper they call, a
+helper on their path). Analyses name that code in facts (`Analysis.links`) and
+the engine lints the skipped files that mention such a name after all
+(`Engine.lint_linked`). These tests use a small analysis of their own: calls
+that reach `audit_sink()` directly or through wrappers in other files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from copguard_lint.cache import ResultCache
+from copguard_lint.config import Settings
+from copguard_lint.engine import Engine, linked_names
+from copguard_lint.findings import Fact
+from copguard_lint.rule import Analysis, ProjectFinding, ProjectRule
+from helpers import write_tree
+
+SINK = "audit_sink"
+
+
+class SinkCalls(Analysis):
+    """Records each function's direct calls; only files naming the sink have anything of their own."""
+
+    prefilter = (SINK,)
+    links = {"test.calls": ("function", "callees")}
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.stack = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.stack.append((node, node.name.value, []))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        node, name, callees = self.stack.pop()
+        if callees:
+            self.ctx.record("test.calls", node.name, function=name, callees=sorted(set(callees)))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.stack and isinstance(node.func, (cst.Name, cst.Attribute)):
+            target = node.func.value if isinstance(node.func, cst.Name) else node.func.attr.value
+            self.stack[-1][2].append(target)
+
+
+class ReachesSink(ProjectRule):
+    code = "COP999"
+    name = "reaches-audit-sink"
+    summary = "test rule: functions that reach audit_sink() through any chain of calls"
+    requires = (SinkCalls,)
+
+    def check(self, project):
+        calls = {fact.get("function"): fact for fact in project.facts("test.calls")}
+        reaching = {name for name, fact in calls.items() if SINK in fact.get("callees")}
+        changed = True
+        while changed:
+            changed = False
+            for name, fact in calls.items():
+                if name not in reaching and reaching.intersection(fact.get("callees")):
+                    reaching.add(name)
+                    changed = True
+        for name in sorted(reaching):
+            yield ProjectFinding.at(calls[name], f"{name} reaches {SINK}")
+
+
+TREE = {
+    "sink.py": "def wrap(x):\n    audit_sink(x)\n",
+    "middle.py": "from sink import wrap\n\ndef wrap2(y):\n    wrap(y)\n",
+    "outer.py": "from middle import wrap2\n\ndef wrap3(z):\n    return wrap2(z)\n",
+    "unrelated.py": "def other(a):\n    return print(a)\n",
+    "broken.py": "def (:\n",
+}
+
+
+def _engine(cache=None) -> Engine:
+    return Engine(Settings(), rules=[ReachesSink], cache=cache)
+
+
+def _files(root: Path):
+    write_tree(root, TREE)
+    return [(root / name, name) for name in sorted(TREE)]
+
+
+def _messages(run):
+    return [(f.path, f.message) for f in run.findings if f.rule == "COP999"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_linked_files_are_linted_and_results_match_no_prefilter(tmp_path, jobs):
+    files = _files(tmp_path)
+    on = _engine()
+    assert on.prefilter is not None and on.link_fields == {"test.calls": ("callees", "function")}
+    off = _engine()
+    off.prefilter = None
+    with_filter = on.run(files, jobs=jobs)
+    without_filter = off.run(files, jobs=jobs)
+    assert _messages(with_filter) == _messages(without_filter) == [
+        ("middle.py", "wrap2 reaches audit_sink"),
+        ("outer.py", "wrap3 reaches audit_sink"),
+        ("sink.py", "wrap reaches audit_sink"),
+    ]
+    assert with_filter.errors == without_filter.errors  # broken.py is reported either way
+
+
+def test_a_file_that_mentions_no_linked_name_stays_unparsed(tmp_path):
+    files = _files(tmp_path)
+    engine = _engine()
+    first = engine.lint_many(files)
+    assert [r.path for r in first if r.parsed] == ["sink.py"]
+    linked = {r.path: r for r in engine.lint_linked(files, list(first))}
+    assert linked["middle.py"].parsed and linked["outer.py"].parsed  # outer only through middle's facts
+    assert not linked["unrelated.py"].parsed
+    assert linked["broken.py"].error is not None
+
+
+def test_without_the_chain_nothing_extra_is_linted(tmp_path):
+    write_tree(tmp_path, {"a.py": "def f():\n    audit_sink(1)\n", "b.py": "def g():\n    h()\n"})
+    files = [(tmp_path / "a.py", "a.py"), (tmp_path / "b.py", "b.py")]
+    results = {r.path: r for r in _engine().lint_linked(files, _engine().lint_many(files))}
+    assert results["a.py"].parsed and not results["b.py"].parsed
+
+
+def test_cache_keeps_skipped_and_linked_results_apart(tmp_path):
+    files = _files(tmp_path / "tree")
+    cache = ResultCache(tmp_path / "cache", "k")
+    cold = _engine(cache).run(files)
+    warm_cache = ResultCache(tmp_path / "cache", "k")
+    warm = _engine(warm_cache).run(files)
+    assert _messages(warm) == _messages(cold)
+    assert warm_cache.misses == 0
+
+
+def test_linked_names_take_the_last_component_of_each_name():
+    fact = Fact(
+        kind="test.calls", path="x.py", line=1, column=1, end_line=1, end_column=1,
+        data=(("callees", ("pkg.mod.audit", "*.save", "Helper.run()")), ("function", "outer.inner"), ("other", "nope")),
+    )
+    assert linked_names([fact], {"test.calls": ("callees", "function")}) == {"audit", "save", "run", "inner"}
+    assert linked_names([fact], {"other.kind": ("callees",)}) == set()
+
+
+def test_an_analysis_without_a_prefilter_turns_linking_off():
+    class Everywhere(SinkCalls):
+        prefilter = None
+
+    class Rule2(ReachesSink):
+        code = "COP998"
+        requires = (Everywhere,)
+
+    engine = Engine(Settings(), rules=[Rule2])
+    assert engine.prefilter is None and engine.link_fields == {}
