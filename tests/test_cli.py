@@ -117,8 +117,12 @@ def test_json_stdout_stays_clean_when_there_are_notes_and_errors(tree, invoke):
         (tree / "dangling.py").symlink_to(tree / "nowhere.py")
     result = invoke("check", "--format", "json", ".", "missing_dir")
     assert result.exit_code == 2
-    payload_of(result)
+    payload = payload_of(result)
     assert "missing_dir: no such file or directory" in result.stderr
+    # The report says it too, for CI steps that read only the JSON.
+    assert ("missing_dir", "no such file or directory (given on the command line)") in [
+        (e["path"], e["reason"]) for e in payload["errors"]
+    ]
 
 
 def test_json_of_a_clean_run(tree, invoke):

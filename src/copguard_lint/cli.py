@@ -139,6 +139,13 @@ def check(
             click.echo(f"copguard: skipped {display}: {reason}", err=True)
         result = run_with_progress(engine, found.files, default_jobs(jobs if jobs is not None else settings.jobs))
     result, extra = gates.apply(result, paths, cwd)
+    if missing:  # in the report too, so that a CI step reading only the JSON or SARIF sees why it failed
+        from dataclasses import replace
+
+        from .findings import FileError
+
+        errors = tuple(FileError(path, "no such file or directory (given on the command line)") for path in missing)
+        result = replace(result, errors=tuple(sorted(result.errors + errors, key=lambda e: e.path)))
     _emit(result, output_format, output, statistics, quiet, **extra)
     emit_statistics(result, output_format, statistics)
     gates.report()
