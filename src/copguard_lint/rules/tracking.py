@@ -309,7 +309,7 @@ class ProfilingOrPersonalisedAds(Rule):
     summary = "Profiling or personalised advertising is enabled for users who may be children"
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
-    clauses = ("UK-AADC-12", "UK-AADC-5", "DSA-28.2", "CA-AADC-B2", "COPPA-312.2.INTERNAL-OPS", "ITU-COP-FB")
+    clauses = ("UK-AADC-12", "UK-AADC-5", "DSA-28.2", "CA-AADC-B2", "CA-AADC-B1", "COPPA-312.2.INTERNAL-OPS", "ITU-COP-FB")
     requires = (TrackingAnalysis,)
 
     def finish(self) -> None:
