@@ -13,7 +13,7 @@ import sys
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import Dict, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
@@ -25,6 +25,7 @@ from .findings import FileError, FileResult, Finding, Severity, Span, Suppressio
 from .fingerprint import fingerprint, normalise_line
 from .globs import matches_any
 from .nesting import nesting_problem
+from .prefilter import Prefilter, build_prefilter, identifiers_in, link_fields, linked_names
 from .project import Project
 from .registry import is_selected, split_rules
 from .rule import AnyRule, Analysis, ProjectRule, Rule, analyses_for
@@ -84,10 +85,10 @@ class Engine:
             (*self.file_rules, *self.project_rules)
         )
         self.report_unanalysable = "COP001" in self.rule_by_code
-        self.prefilter = _prefilter(self.file_rules, self.project_rules)
+        self.prefilter: Optional[Prefilter] = build_prefilter(self.file_rules, self.project_rules, settings)
         # Fact fields that name code in other files (see Analysis.links): a file the
         # prefilter skipped is linted after all if it mentions one of those names.
-        self.link_fields = _link_fields(self.file_rules, self.project_rules) if self.prefilter is not None else {}
+        self.link_fields = link_fields(self.file_rules, self.project_rules) if self.prefilter is not None else {}
 
     def cache_key(self) -> str:
         """The result cache's directory key for this engine's settings and enabled rules."""
@@ -302,7 +303,7 @@ class Engine:
             for display in sorted(skipped):
                 mentioned = identifiers.get(display)
                 if mentioned is None:
-                    mentioned = identifiers[display] = _identifiers_in(where[display])
+                    mentioned = identifiers[display] = identifiers_in(where[display])
                 if not mentioned.isdisjoint(names):
                     todo.append((where[display], display))
             if not todo:
@@ -417,79 +418,6 @@ def _cheap_syntax_check(text: str) -> Optional[str]:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
-
-
-def _prefilter(file_rules, project_rules) -> Optional["re.Pattern[str]"]:
-    """One regex of every word without which nothing could be found in a file.
-
-    None (parse everything) as soon as one rule or fact-recording analysis
-    declares no prefilter, so the prefilter can only skip provably idle work.
-    """
-    words = set()
-    for rule in file_rules:
-        if rule.prefilter is None:
-            return None
-        words.update(rule.prefilter)
-    for analysis in analyses_for([*project_rules, *(r for r in file_rules if r.has_project_part())]):
-        if analysis.prefilter is None:
-            return None
-        words.update(analysis.prefilter)
-    if not words:
-        return re.compile(r"(?!)")  # nothing can match: no rule needs any file parsed
-    return re.compile("|".join(re.escape(w) for w in sorted(words)), re.IGNORECASE)
-
-
-def _link_fields(file_rules, project_rules) -> Dict[str, Tuple[str, ...]]:
-    """Fact kind -> fields naming code in other files, from every analysis project rules use.
-
-    An analysis with a prefilter but no `links` is taken to link through no fact.
-    """
-    fields: Dict[str, set] = {}
-    for analysis in analyses_for([*project_rules, *(r for r in file_rules if r.has_project_part())]):
-        for kind, names in (analysis.links or {}).items():
-            fields.setdefault(kind, set()).update(names)
-    return {kind: tuple(sorted(names)) for kind, names in fields.items()}
-
-
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def linked_names(facts: Iterable, link_fields: Dict[str, Tuple[str, ...]]) -> set:
-    """The last component of every dotted name in the linking fields of `facts`.
-
-    The last component is what both the definition (`def audit`) and every
-    reference (`audit(...)`, `log.audit(...)`, `from log import audit`) spell.
-    """
-    out: set = set()
-    for fact in facts:
-        fields = link_fields.get(fact.kind)
-        if not fields:
-            continue
-        for name in fields:
-            _collect_names(fact.get(name), out)
-    return out
-
-
-def _collect_names(value, out: set) -> None:
-    if isinstance(value, str):
-        found = _IDENTIFIER.findall(value)
-        if found:
-            out.add(found[-1])
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _collect_names(item, out)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _collect_names(item, out)
-
-
-def _identifiers_in(path: Path) -> frozenset:
-    """Every identifier-like word in a file's text (an unreadable file mentions nothing)."""
-    try:
-        text, _ = decode_source(path.read_bytes())
-    except (OSError, SourceError):
-        return frozenset()
-    return frozenset(_IDENTIFIER.findall(text))
 
 
 def _with_fingerprints(findings: Sequence[Finding], lines: Optional[Sequence[str]]) -> List[Finding]:

@@ -19,13 +19,14 @@ CLI only (flake8 sees one file at a time).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar, Dict, Iterable, Iterator, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, ClassVar, Dict, FrozenSet, Iterable, Iterator, Optional, Tuple, Type, Union
 
 import libcst as cst
 
 from .findings import Confidence, Fact, Severity, Span
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .config import Settings
     from .context import FileContext
     from .project import Project
 
@@ -48,6 +49,15 @@ class RuleMeta:
     prefilter: ClassVar[Optional[Tuple[str, ...]]] = None
     requires: ClassVar[Tuple[Type["Analysis"], ...]] = ()
 
+    @classmethod
+    def trigger_words(cls, settings: "Settings") -> Optional[FrozenSet[str]]:
+        """Identifier words (lower case) without which this rule finds nothing in a file.
+
+        The word-level counterpart of `prefilter` (see prefilter.py); None: no
+        word-level trigger.
+        """
+        return None
+
 
 class Analysis(cst.BatchableCSTVisitor):
     """Shared per-file work that rules build on (never reports by itself).
@@ -65,6 +75,11 @@ class Analysis(cst.BatchableCSTVisitor):
     # file the prefilter skipped is linted after all when it mentions one of
     # those names (Engine.lint_linked), so skipping it cannot change a result.
     links: ClassVar[Optional[Dict[str, Tuple[str, ...]]]] = None
+
+    @classmethod
+    def trigger_words(cls, settings: "Settings") -> Optional[FrozenSet[str]]:
+        """Same meaning as RuleMeta.trigger_words, for analyses that record facts."""
+        return None
 
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__()

@@ -17,7 +17,8 @@ import pytest
 
 from copguard_lint.cache import ResultCache
 from copguard_lint.config import Settings
-from copguard_lint.engine import Engine, linked_names
+from copguard_lint.engine import Engine
+from copguard_lint.prefilter import linked_names
 from copguard_lint.findings import Fact
 from copguard_lint.rule import Analysis, ProjectFinding, ProjectRule
 from helpers import write_tree
@@ -155,3 +156,55 @@ def test_an_analysis_without_a_prefilter_turns_linking_off():
 
     engine = Engine(Settings(), rules=[Rule2])
     assert engine.prefilter is None and engine.link_fields == {}
+
+
+# -- word-level triggers ------------------------------------------------------------
+
+
+class WordAnalysis(SinkCalls):
+    prefilter = None
+    links = {}
+
+    @classmethod
+    def trigger_words(cls, settings):
+        return frozenset({"ip"})
+
+
+class WordRule(ReachesSink):
+    code = "COP997"
+    requires = (WordAnalysis,)
+
+
+class SubstringAnalysis(SinkCalls):
+    prefilter = ("geo",)
+    links = {}
+
+
+class SubstringRule(ReachesSink):
+    code = "COP996"
+    requires = (SubstringAnalysis,)
+
+
+@pytest.mark.parametrize(
+    "text, wanted",
+    [
+        ("client_ip = request.remote_addr\n", True),
+        ("clientIP = 1\n", True),
+        ("def f(ip): pass\n", True),
+        ("ip_адрес = 1\n", True),  # non-ASCII identifiers are split like any other
+        ("zip_code = 1\nrecipient = 2\nskip = 3\n", False),  # a substring is not a word
+        ("# nothing here\n", False),
+    ],
+)
+def test_trigger_words_match_identifier_words_not_substrings(text, wanted):
+    engine = Engine(Settings(), rules=[WordRule])
+    assert engine.prefilter is not None
+    assert bool(engine.prefilter.search(text)) is wanted
+    assert engine.lint_source("x.py", text).parsed is wanted
+
+
+def test_substring_and_word_triggers_add_up():
+    engine = Engine(Settings(), rules=[WordRule, SubstringRule])
+    assert engine.prefilter.search("geolocation = 1\n")
+    assert engine.prefilter.search("user_ip = 1\n")
+    assert not engine.prefilter.search("zip = 1\n")
