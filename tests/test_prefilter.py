@@ -18,7 +18,7 @@ import pytest
 from copguard_lint.cache import ResultCache
 from copguard_lint.config import Settings
 from copguard_lint.engine import Engine
-from copguard_lint.prefilter import linked_names
+from copguard_lint.prefilter import Prefilter, linked_names
 from copguard_lint.findings import Fact
 from copguard_lint.rule import Analysis, ProjectFinding, ProjectRule
 from helpers import write_tree
@@ -166,8 +166,8 @@ class WordAnalysis(SinkCalls):
     links = {}
 
     @classmethod
-    def trigger_words(cls, settings):
-        return frozenset({"ip"})
+    def triggers(cls, settings):
+        return [[{"ip"}], [{"name"}, {"child", "pupil"}]]
 
 
 class WordRule(ReachesSink):
@@ -194,6 +194,10 @@ class SubstringRule(ReachesSink):
         ("ip_адрес = 1\n", True),  # non-ASCII identifiers are split like any other
         ("zip_code = 1\nrecipient = 2\nskip = 3\n", False),  # a substring is not a word
         ("# nothing here\n", False),
+        ("child_name = 1\n", True),  # a two-set trigger: a word of each set
+        ("pupil = get()\nprint(pupil.name)\n", True),
+        ("name = 1\n", False),  # a name word alone
+        ("children = 1\n", False),  # a person word alone (and not the same word)
     ],
 )
 def test_trigger_words_match_identifier_words_not_substrings(text, wanted):
@@ -208,3 +212,52 @@ def test_substring_and_word_triggers_add_up():
     assert engine.prefilter.search("geolocation = 1\n")
     assert engine.prefilter.search("user_ip = 1\n")
     assert not engine.prefilter.search("zip = 1\n")
+
+
+# -- the flow analysis's triggers --------------------------------------------------
+
+
+def test_every_name_the_vocabulary_calls_personal_fires_the_flow_triggers():
+    """Soundness of FlowAnalysis.triggers on the vocabulary itself: no personal name slips past."""
+    from copguard_lint.analysis.flow import flow_triggers
+    from copguard_lint.analysis.names import _plural_forms, default_vocabulary
+
+    vocabulary = default_vocabulary()
+    prefilter = Prefilter((), flow_triggers(Settings()))
+    checked = 0
+    for words in vocabulary.phrases:
+        for last in _plural_forms(words[-1]):
+            spelled = [*words[:-1], last]
+            for name in ("_".join(spelled), "child_" + "_".join(spelled),
+                         "child" + "".join(w.capitalize() for w in spelled)):
+                if vocabulary.classify(name).is_personal:
+                    checked += 1
+                    assert prefilter.search(f"x = {name}\n"), name
+            # A weak phrase counts with the person it is read from (`pupil.name`).
+            text = f"pupil = get()\nvalue = pupil.{'_'.join(spelled)}\n"
+            if vocabulary.classify("_".join(spelled), subject_hint="child").is_personal:
+                assert prefilter.search(text), text
+    assert checked > 500
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def view(request):\n    log(request.POST)\n",
+        "def view(req):\n    log(req.get_json())\n",
+        "def save(form):\n    log(form.cleaned_data)\n",
+        "def show(student):\n    log(vars(student))\n",
+        "def show(self):\n    log(self.user.__dict__)\n",
+    ],
+)
+def test_flow_triggers_fire_on_each_source_of_personal_data(text):
+    from copguard_lint.analysis.flow import flow_triggers
+
+    assert Prefilter((), flow_triggers(Settings())).search(text)
+
+
+def test_flow_triggers_leave_code_without_personal_data_alone():
+    from copguard_lint.analysis.flow import flow_triggers
+
+    text = "import math\n\n\ndef area(radius):\n    return math.pi * radius ** 2\n"
+    assert not Prefilter((), flow_triggers(Settings())).search(text)

@@ -29,6 +29,7 @@ class Config:
 
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://localhost:6379/0")
     NEARBY_RADIUS_KM = 5
+    OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 
 
 class DevelopmentConfig(Config):

@@ -150,3 +150,26 @@ class HomeworkQuestion(db.Model):
 @login_manager.user_loader
 def load_user(user_id):
     return db.session.get(User, int(user_id))
+
+
+class ParentalConsent(db.Model):
+    """A request for a parent's consent, sent from the sign-up page."""
+
+    __tablename__ = "parental_consents"
+
+    id = db.Column(db.Integer, primary_key=True)
+    parent_email = db.Column(db.String(255), nullable=False)
+    status = db.Column(db.String(16), default="pending", nullable=False)
+    requested_at = db.Column(db.DateTime, default=datetime.utcnow, nullable=False)
+
+
+class AgeVerification(db.Model):
+    """The result of the selfie age estimate taken before chat is unlocked."""
+
+    __tablename__ = "age_verifications"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    estimated_over_13 = db.Column(db.Boolean, nullable=False)
+    selfie = db.Column(db.LargeBinary, nullable=False)
+    checked_at = db.Column(db.DateTime, default=datetime.utcnow, nullable=False)

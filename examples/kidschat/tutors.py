@@ -75,3 +75,25 @@ def partner_webhook():
         return "", 404
     logger.info("answer received for question %s", question.id)
     return "", 204
+
+
+@bp.route("/<int:question_id>/hint", methods=["POST"])
+@login_required
+def ai_hint(question_id):
+    """A quick hint from the AI study buddy while the tutor is on the way."""
+    from openai import OpenAI
+
+    question = HomeworkQuestion.query.get_or_404(question_id)
+    client = OpenAI(api_key=settings.OPENAI_API_KEY)
+    completion = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[
+            {"role": "system", "content": "You are a friendly study buddy for school children."},
+            {
+                "role": "user",
+                "content": f"I'm {current_user.first_name} {current_user.last_name}, "
+                f"in grade {current_user.grade} at {current_user.school}. {question.body}",
+            },
+        ],
+    )
+    return {"hint": completion.choices[0].message.content}

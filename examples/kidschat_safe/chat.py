@@ -10,6 +10,7 @@ from .config import CONSENT_AGE
 from .consent import consent_required
 from .extensions import db
 from .models import Block, Conversation, Message, User, UserSettings
+from .moderation import screen_text
 from .tasks import notify_new_message
 from .tracking import track_event
 from .utils import audit, calculate_age, distance_km
@@ -104,6 +105,11 @@ def send_message(conversation_id):
             return jsonify(error="blocked"), 403
         if not recipient.accepts_messages_from(current_user):
             return jsonify(error="not accepting messages"), 403
+
+    check = screen_text(body)
+    if check.flagged:
+        logger.info("message held by the text filter: %s", ",".join(check.reasons))
+        return jsonify(error="This message can't be sent. If someone is making you uncomfortable, report them."), 422
 
     message = Message(conversation=convo, sender=current_user, body=body[:MAX_MESSAGE_LENGTH])
     convo.updated_at = datetime.utcnow()

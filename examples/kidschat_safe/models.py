@@ -252,3 +252,15 @@ class HomeworkQuestion(db.Model):
 @login_manager.user_loader
 def load_user(user_id):
     return db.session.get(User, int(user_id))
+
+
+class AgeVerification(db.Model):
+    """The outcome of the selfie age estimate; the selfie itself is never stored."""
+
+    __tablename__ = "age_verifications"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    estimated_over_13 = db.Column(db.Boolean, nullable=False)
+    method = db.Column(db.String(32), default="facial-age-estimate", nullable=False)
+    checked_at = db.Column(db.DateTime, default=datetime.utcnow, nullable=False)

@@ -4,6 +4,7 @@ Nothing is visible to other users until a moderator approves it.
 """
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from typing import Optional
@@ -80,6 +81,29 @@ def screen_photo(photo):
     else:
         photo.status = "pending_review"
     return result
+
+
+# Patterns a message from one student to another must not contain: sexual
+# content, moving the chat elsewhere, meeting up, and contact details.
+TEXT_FILTERS = {
+    "sexual": r"\b(nudes?|sexy|send (me )?(a )?pic)",
+    "off_platform": r"\b(snap(chat)?|whats ?app|telegram|kik|discord)\b",
+    "meet_up": r"\b(meet (me|up)|come over|where do you live)\b",
+    "contact_details": r"(\+?\d[\d -]{7,}\d|@[a-z0-9_.]+\.[a-z]{2,})",
+}
+
+
+@dataclass(frozen=True)
+class TextCheck:
+    flagged: bool
+    reasons: tuple = ()
+
+
+def screen_text(text):
+    """Word and pattern filter run on every message before it is delivered."""
+    lowered = text.lower()
+    reasons = tuple(name for name, pattern in TEXT_FILTERS.items() if re.search(pattern, lowered))
+    return TextCheck(flagged=bool(reasons), reasons=reasons)
 
 
 def publish(photo, moderator):

@@ -143,6 +143,16 @@ def purge_withdrawn_accounts():
 
 
 @shared_task
+def purge_unanswered_consents():
+    """Nightly: a parent's address is kept only while we wait for their answer."""
+    cutoff = datetime.utcnow()
+    ParentalConsent.query.filter(
+        ParentalConsent.status.in_(("pending", "denied")), ParentalConsent.expires_at < cutoff
+    ).delete(synchronize_session=False)
+    db.session.commit()
+
+
+@shared_task
 def send_daily_digest():
     since = datetime.utcnow() - timedelta(days=1)
     users = User.query.filter(User.last_seen < since).all()

@@ -79,3 +79,27 @@ def partner_webhook():
         return "", 404
     logger.info("answer received for question %s", question.id)
     return "", 204
+
+
+@bp.route("/<int:question_id>/hint", methods=["POST"])
+@login_required
+@consent_required
+def ai_hint(question_id):
+    """A quick hint from the AI study buddy while the tutor is on the way.
+
+    The model sees the grade and the question, never who asked it.
+    """
+    from openai import OpenAI
+
+    question = HomeworkQuestion.query.get_or_404(question_id)
+    if question.author_id != current_user.id:
+        return {"error": "not your question"}, 403
+    client = OpenAI(api_key=settings.OPENAI_API_KEY)
+    completion = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[
+            {"role": "system", "content": "You are a friendly study buddy for school children."},
+            {"role": "user", "content": f"Grade {current_user.grade} question: {question.body}"},
+        ],
+    )
+    return {"hint": completion.choices[0].message.content}

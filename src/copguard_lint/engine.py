@@ -28,7 +28,7 @@ from .nesting import nesting_problem
 from .prefilter import Prefilter, build_prefilter, identifiers_in, link_fields, linked_names
 from .project import Project
 from .registry import is_selected, split_rules
-from .rule import AnyRule, Analysis, ProjectRule, Rule, analyses_for
+from .rule import AnyRule, Analysis, analyses_for
 from .rules.engine_rules import UnanalysableFile
 from .source import MAX_SOURCE_BYTES, SourceError, decode_source, split_lines, too_large
 from .suppression_audit import audit_suppressions

@@ -7,11 +7,13 @@ have anything to do there, in two ways:
 
 * `prefilter`: substrings, matched case-insensitively anywhere in the text
   (`"geo"` matches `geolocation`);
-* `trigger_words(settings)`: words of identifiers, split the way the
-  vocabulary splits them (`childFirstName` -> child, first, name), so a short
-  word such as `ip` matches `client_ip` but not `zip` or `recipient`. A
-  classmethod, because the words often come from vocabularies that the
-  configuration extends.
+* `triggers(settings)`: words of identifiers, split the way the vocabulary
+  splits them (`childFirstName` -> child, first, name), so a short word such
+  as `ip` matches `client_ip` but not `zip` or `recipient`. Each trigger is a
+  sequence of word sets and fires when the file holds a word of every set:
+  `[{"email", "phone"}]` needs either word, `[{"name"}, {"child", "user"}]`
+  needs a name word and a person word. A classmethod, because the words often
+  come from vocabularies that the configuration extends.
 
 A file with none of them is not parsed (the cheap syntax check still reports
 a file CPython cannot parse). If one enabled rule or fact-recording analysis
@@ -37,21 +39,36 @@ if TYPE_CHECKING:  # pragma: no cover
 IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 
+Trigger = Tuple[FrozenSet[str], ...]  # fires when the file holds a word of every set
+
+
 class Prefilter:
     """Whether a file's text holds anything one of the enabled rules or analyses needs."""
 
-    def __init__(self, substrings: Iterable[str], words: Iterable[str]) -> None:
+    def __init__(self, substrings: Iterable[str], triggers: Iterable[Iterable[Iterable[str]]]) -> None:
         substrings = sorted(set(substrings))
         self.pattern: Optional["re.Pattern[str]"] = (
             re.compile("|".join(re.escape(s) for s in substrings), re.IGNORECASE) if substrings else None
         )
-        self.words: FrozenSet[str] = frozenset(word.lower() for word in words)
+        unique: Set[Trigger] = set()
+        for trigger in triggers:
+            sets = tuple(sorted({frozenset(w.lower() for w in words) for words in trigger}, key=sorted))
+            if sets and all(sets):
+                unique.add(sets)
+        # One-set triggers (the common case) are merged into one set: a single isdisjoint test.
+        self.words: FrozenSet[str] = frozenset(w for t in unique if len(t) == 1 for w in t[0])
+        self.triggers: Tuple[Trigger, ...] = tuple(sorted((t for t in unique if len(t) > 1), key=repr))
 
     def search(self, text: str) -> bool:
         """True if the file may hold something (the name follows `re.Pattern.search`)."""
         if self.pattern is not None and self.pattern.search(text):
             return True
-        return bool(self.words) and not self.words.isdisjoint(identifier_words(text))
+        if not (self.words or self.triggers):
+            return False
+        words = identifier_words(text)
+        if not self.words.isdisjoint(words):
+            return True
+        return any(all(not wanted.isdisjoint(words) for wanted in trigger) for trigger in self.triggers)
 
 
 def identifier_words(text: str) -> Set[str]:
@@ -63,27 +80,27 @@ def identifier_words(text: str) -> Set[str]:
     return out
 
 
-def _triggers(entity, settings: "Settings") -> Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]]:
-    """(substrings, words) an entity needs, or None if it may act on any file."""
-    words_of = getattr(entity, "trigger_words", None)
-    words = words_of(settings) if words_of is not None else None
-    if entity.prefilter is None and words is None:
+def _triggers(entity, settings: "Settings"):
+    """(substrings, word triggers) an entity needs, or None if it may act on any file."""
+    triggers_of = getattr(entity, "triggers", None)
+    triggers = triggers_of(settings) if triggers_of is not None else None
+    if entity.prefilter is None and triggers is None:
         return None
-    return tuple(entity.prefilter or ()), tuple(words or ())
+    return tuple(entity.prefilter or ()), tuple(triggers or ())
 
 
 def build_prefilter(file_rules, project_rules, settings: "Settings") -> Optional[Prefilter]:
     """The prefilter of the enabled rules, or None when every file must be parsed."""
     substrings: Set[str] = set()
-    words: Set[str] = set()
+    triggers: list = []
     entities = [*file_rules, *analyses_for([*project_rules, *(r for r in file_rules if r.has_project_part())])]
     for entity in entities:
-        triggers = _triggers(entity, settings)
-        if triggers is None:
+        found = _triggers(entity, settings)
+        if found is None:
             return None
-        substrings.update(triggers[0])
-        words.update(triggers[1])
-    return Prefilter(substrings, words)
+        substrings.update(found[0])
+        triggers.extend(found[1])
+    return Prefilter(substrings, triggers)
 
 
 def link_fields(file_rules, project_rules) -> Dict[str, Tuple[str, ...]]:

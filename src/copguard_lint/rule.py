@@ -19,7 +19,7 @@ CLI only (flake8 sees one file at a time).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar, Dict, FrozenSet, Iterable, Iterator, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, ClassVar, Dict, Iterable, Iterator, Optional, Sequence, Tuple, Type, Union
 
 import libcst as cst
 
@@ -50,11 +50,12 @@ class RuleMeta:
     requires: ClassVar[Tuple[Type["Analysis"], ...]] = ()
 
     @classmethod
-    def trigger_words(cls, settings: "Settings") -> Optional[FrozenSet[str]]:
-        """Identifier words (lower case) without which this rule finds nothing in a file.
+    def triggers(cls, settings: "Settings") -> Optional[Sequence[Sequence[Iterable[str]]]]:
+        """Identifier words without which this rule finds nothing in a file.
 
-        The word-level counterpart of `prefilter` (see prefilter.py); None: no
-        word-level trigger.
+        The word-level counterpart of `prefilter` (see prefilter.py): each
+        trigger is a sequence of word sets and fires when the file holds a word
+        of every set. None: no word-level trigger.
         """
         return None
 
@@ -77,8 +78,8 @@ class Analysis(cst.BatchableCSTVisitor):
     links: ClassVar[Optional[Dict[str, Tuple[str, ...]]]] = None
 
     @classmethod
-    def trigger_words(cls, settings: "Settings") -> Optional[FrozenSet[str]]:
-        """Same meaning as RuleMeta.trigger_words, for analyses that record facts."""
+    def triggers(cls, settings: "Settings") -> Optional[Sequence[Sequence[Iterable[str]]]]:
+        """Same meaning as RuleMeta.triggers, for analyses that record facts."""
         return None
 
     def __init__(self, ctx: "FileContext") -> None:

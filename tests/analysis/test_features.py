@@ -164,12 +164,28 @@ def test_settings_vocabulary(vocab):
         assert vocab.setting(harmless, True) is None
 
 
+def test_engagement_and_recommendation_settings(vocab):
+    assert vocab.setting("autoplay_next_video", False).rule == "COP504"
+    assert vocab.setting("push_notifications_enabled", False).id == "push-notifications"
+    assert vocab.setting("showReadReceipts", False).id == "read-receipts"
+    assert vocab.setting("quiet_hours", False).id == "quiet-hours"
+    assert vocab.setting("personalized_feed", False).rule == "COP505"
+    assert vocab.setting("personalised_recommendations", False).rule == "COP505"
+    assert vocab.setting("camera_enabled", False).id == "capture-on"
+    # generic words count only on a person's settings
+    assert vocab.setting("autoplay", False) is None and vocab.setting("autoplay", True).id == "autoplay-generic"
+    assert vocab.setting("push", False) is None
+    # a counter, a reminder that protects, and plain notifications are not engagement settings
+    for harmless in ("current_streak", "break_reminders", "notifications", "reply_notifications", "sound"):
+        assert vocab.setting(harmless, True) is None, harmless
+
+
 def test_vocabulary_file_is_consistent():
     data = load_data("features.toml")
     kinds = [entry["kind"] for entry in data["feature"]]
     assert len(kinds) == len(set(kinds))
     assert all(set(entry["needs"]) <= {"report", "block"} for entry in data["feature"])
-    assert {spec["rule"] for spec in data["setting"]} == {"COP501", "COP502"}
+    assert {spec["rule"] for spec in data["setting"]} == {"COP501", "COP502", "COP504", "COP505"}
     ids = [spec["id"] for spec in data["setting"]]
     assert len(ids) == len(set(ids))
     vocab = FeatureVocabulary(data)  # loads without a KeyError
@@ -355,3 +371,75 @@ def test_fastapi_upload_parameter_and_storage_upload():
     """)
     funcs = {f["name"]: f["upload"] for f in facts[FACT_FUNC]}
     assert funcs == {"set_avatar": "the uploaded file parameter `file`", "store_selfie": "a storage upload (put_object)"}
+
+
+# -- COP408: what reads, resolves and presents reports -------------------------------------
+
+
+def test_report_reads_decisions_and_admin_registrations():
+    from copguard_lint.analysis.features import FACT_REPORT_USE
+
+    facts = facts_of("""
+        from django.contrib import admin
+        from .models import Report
+
+        admin.site.register(Report)
+
+        def report_post(request, post_id):
+            if not Report.objects.filter(post_id=post_id).exists():
+                Report.objects.create(post_id=post_id, reporter=request.user)
+
+        def open_reports():
+            return Report.objects.filter(status="open")
+
+        def close(report):
+            report.status = "closed"
+
+        def resolve_report(report_id):
+            pass
+
+        class ReportForm(forms.ModelForm):
+            class Meta:
+                model = Report
+
+        class Queue(ListView):
+            model = Report
+    """, "app/moderation.py")
+    uses = sorted((f["how"], f["model"], f["line"]) for f in facts[FACT_REPORT_USE])
+    assert uses == [("admin", "Report", 5), ("class", "Report", 25)]
+    functions = {f["name"]: f for kind in (FACT_FUNC, FACT_SUMMARY) for f in facts.get(kind, ())}
+    # report_post reads Report (a duplicate check) but is named for filing one: no read recorded.
+    assert "report_reads" not in functions["report_post"]
+    assert functions["report_post"]["creates"] == ("Report",)
+    assert functions["open_reports"]["report_reads"] == ("Report",)
+    assert functions["close"]["report_decides"] is True
+    assert functions["resolve_report"]["report_handler"] is True
+
+
+def test_report_relations_are_recorded():
+    facts = facts_of("""
+        from django.db import models
+
+        class Post(models.Model):
+            body = models.TextField()
+
+        class Report(models.Model):
+            reporter = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="reports_filed")
+            post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
+            reason = models.TextField()
+
+        class Thread(models.Model):
+            flags = models.ManyToManyField("ThreadFlag")
+    """, "app/models.py")
+    relations = sorted((f["model"], f["name"]) for f in facts[FACT_FIELD] if f["role"] == "report-relation")
+    assert relations == [("Report", "reports"), ("Report", "reports_filed"), ("ThreadFlag", "flags")]
+
+
+def test_report_handler_names(vocab):
+    assert vocab.handles_reports("resolve_report")
+    assert vocab.handles_reports("ReportQueueView.get")
+    assert vocab.handles_reports("DeleteReport.post")  # `post` is the HTTP method, not filing
+    assert not vocab.handles_reports("report_post")
+    assert not vocab.handles_reports("create_report")
+    assert not vocab.handles_reports("ReportForm.clean")
+    assert not vocab.handles_reports("resolve_ticket")

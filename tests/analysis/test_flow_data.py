@@ -16,8 +16,10 @@ FLOW_KEYS = {
     "console-sinks", "command-decorators", "command-base-classes", "command-path-parts",
     "test-directories", "test-files", "propagating-functions", "propagating-methods",
     "quasi-identifiers", "user-facing-exceptions", "user-facing-exception-words", "not-exposed",
+    "configuration-receivers", "configuration-functions", "aggregate-functions", "aggregate-methods",
+    "group-by-methods", "validation-methods", "validation-classes",
 }
-SINK_FAMILIES = {"log", "exception", "error-tracker", "http", "url", "analytics", "ads"}
+SINK_FAMILIES = {"log", "exception", "error-tracker", "http", "url", "analytics", "ads", "ai"}
 
 
 def test_flow_toml_has_only_known_keys() -> None:
@@ -34,6 +36,18 @@ def test_flow_config_reads_every_list() -> None:
     assert config.is_user_facing("ValidationError")
     assert not config.is_user_facing("ValueError")
     assert not config.is_user_facing("SignupError")
+    assert "settings" in config.configuration_receivers
+    assert "Count" in config.aggregate_functions
+    assert "aggregate" in config.aggregate_methods
+    assert "values" in config.group_by_methods
+    assert "os.getenv" in config.configuration_functions
+    assert config.is_validation_hook("PersonLinkListField.pre_validate")
+    assert config.is_validation_hook("SignupForm.clean_email")
+    assert config.is_validation_hook("app.forms.UniqueEmail.__call__") is False  # class 'email'
+    assert config.is_validation_hook("UniqueEmailValidator.__call__")
+    assert not config.is_validation_hook("SignupForm.save")
+    assert not config.is_validation_hook("UserService.validate")
+    assert not config.is_validation_hook("validate_email")
 
 
 def test_test_module_paths() -> None:

@@ -174,7 +174,8 @@ POSITIVES = [
     ("student_image_url", "media", "photo", "child"),
     ("voice_recording", "media", "voice recording", None),
     ("child_video", "media", "video or audio recording", "child"),
-    ("face_encoding", "media", "face data", None),
+    ("face_encoding", "biometric", "facial template", None),
+    ("face_image", "media", "face data", None),
     ("device_id", "device_id", "device identifier", None),
     ("deviceId", "device_id", "device identifier", None),
     ("idfa", "device_id", "advertising identifier", None),
@@ -449,7 +450,7 @@ def test_no_phrase_means_no_exclusion(vocab: Vocabulary) -> None:
 def test_category_metadata(vocab: Vocabulary) -> None:
     required = {
         "name", "contact", "birth_date", "school", "location", "media", "device_id",
-        "government_id", "health", "credentials", "free_text",
+        "government_id", "health", "credentials", "free_text", "biometric",
     }
     assert required <= set(vocab.categories)
     for category in vocab.categories.values():
@@ -460,6 +461,7 @@ def test_category_metadata(vocab: Vocabulary) -> None:
     assert not vocab.categories["contact"].persistent_identifier
     assert vocab.categories["location"].sensitivity == "critical"
     assert vocab.categories["health"].sensitivity == "critical"
+    assert vocab.categories["biometric"].sensitivity == "critical"
     assert vocab.classify("idfa").category.persistent_identifier
 
 
@@ -722,3 +724,138 @@ def test_default_vocabulary_is_shared() -> None:
 def test_every_category_has_phrases(vocab: Vocabulary) -> None:
     used = {phrase.category.id for phrase in vocab.phrases.values()}
     assert used == set(vocab.categories)
+
+
+# ------------------------------------------------------------- biometrics
+# COPPA (2025) counts biometric identifiers as personal information. A bare
+# "fingerprint" is mostly a file's, a key's or a device's: the owner decides.
+
+
+@pytest.mark.parametrize(
+    "name, hint, label, subject",
+    [
+        ("face_embedding", None, "facial template", None),
+        ("student_face_encoding", None, "facial template", "child"),
+        ("faceprint", None, "facial template", None),
+        ("voiceprint", None, "voiceprint", None),
+        ("speaker_embedding", None, "voiceprint", None),
+        ("iris_scan", None, "iris or retina scan", None),
+        ("fingerprint_template", None, "fingerprint", None),
+        ("child_fingerprint", None, "fingerprint", "child"),
+        ("fingerprint", "person", "fingerprint", "person"),
+        ("user.fingerprint", None, "fingerprint", "person"),
+        ("biometric_data", None, "biometric data", None),
+    ],
+)
+def test_biometric(vocab: Vocabulary, name: str, hint, label: str, subject) -> None:
+    match = vocab.classify(name, subject_hint=hint)
+    assert match.category is not None and match.category.id == "biometric", match.excluded_by
+    assert match.label == label
+    assert match.subject == subject
+
+
+@pytest.mark.parametrize(
+    "name, hint",
+    [
+        ("fingerprint", None),  # whose? a bare fingerprint is usually a file's or a key's
+        ("file_fingerprint", "person"),
+        ("ssh_key_fingerprint", None),
+        ("key_fingerprint", "person"),
+        ("cache_fingerprint", None),
+        ("certificate_fingerprint", "person"),
+        ("gpg_fingerprint", "person"),
+        ("asset_fingerprint", None),
+        ("has_biometrics", None),
+        ("biometric_enabled", None),
+        ("face_embedding_model", None),
+    ],
+)
+def test_not_biometric(vocab: Vocabulary, name: str, hint) -> None:
+    match = vocab.classify(name, subject_hint=hint)
+    assert match.category is None or match.category.id != "biometric", match
+
+
+def test_device_fingerprint_stays_a_device_identifier(vocab: Vocabulary) -> None:
+    assert vocab.classify("browser_fingerprint").category.id == "device_id"
+    assert vocab.classify("device_fingerprint").category.id == "device_id"
+
+
+# ------------------------------------------------- contacts and organisations
+
+
+@pytest.mark.parametrize(
+    "name, hint, subject",
+    [
+        ("contact_email", None, "adult"),  # a point of contact: an organisation's, an event's
+        ("contact_name", None, "adult"),
+        ("emergency_contact_phone", None, "adult"),
+        ("contact.email", None, "adult"),
+        ("child_contact_email", None, "adult"),  # the child's emergency contact
+        ("friend_email", None, "person"),  # near miss: a child's contact list is its friends
+        ("buddy_name", None, "person"),
+    ],
+)
+def test_contact_is_a_role(vocab: Vocabulary, name: str, hint, subject) -> None:
+    match = vocab.classify(name, subject_hint=hint)
+    assert match.category is not None
+    assert match.subject == subject
+
+
+@pytest.mark.parametrize(
+    "name", ["enterprise_customer_name", "enterprise_customer_email", "tenant_admin_email", "partner_name"]
+)
+def test_organisations_are_not_people(vocab: Vocabulary, name: str) -> None:
+    assert vocab.classify(name).category is None
+
+
+@pytest.mark.parametrize(
+    "name", ["school_billing_email", "course_lti_passport", "company_hr_email", "site_support_phone"]
+)
+def test_nearest_thing_owns_a_strong_phrase(vocab: Vocabulary, name: str) -> None:
+    assert vocab.classify(name).category is None
+
+
+def test_bare_passport_needs_a_person(vocab: Vocabulary) -> None:
+    assert vocab.classify("passport").category is None  # an LTI passport, an auth library
+    assert vocab.classify("lti_passports").category is None
+    assert vocab.classify("passport", subject_hint="child").category.id == "government_id"
+    assert vocab.classify("child_passport").category.id == "government_id"
+    assert vocab.classify("passport_number").category.id == "government_id"
+
+
+@pytest.mark.parametrize("name", ["user_billing_email", "student_home_email", "enterprise_customer_user_email"])
+def test_nearest_person_owns_a_strong_phrase(vocab: Vocabulary, name: str) -> None:
+    assert vocab.classify(name).category is not None
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("CloudflareBackend", True),
+        ("Queue", True),
+        ("SiteConfig", True),
+        ("EnterpriseCustomer", True),
+        ("UserModel", False),  # near miss: a person's model
+        ("StudentQueue", False),
+        ("SignupForm", False),
+        ("Ticket", False),
+        ("Student", False),
+    ],
+)
+def test_is_thing(vocab: Vocabulary, name: str, expected: bool) -> None:
+    assert vocab.is_thing(name) is expected
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("user_settings", True),
+        ("parent_config", True),
+        ("settings", False),
+        ("site_settings", False),
+        ("enterprise_customer_configuration", False),
+        ("service_account_settings", False),
+    ],
+)
+def test_owner_is_person(vocab: Vocabulary, name: str, expected: bool) -> None:
+    assert vocab.owner_is_person(name) is expected

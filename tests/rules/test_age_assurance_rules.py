@@ -20,8 +20,11 @@ from copguard_lint.registry import known_codes
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+COP201_203 = ("COP201", "COP202", "COP203")  # COP204-COP208 have their own tests (test_parental_rights_rules.py)
+
+
 def run(files: Dict[str, str], **settings) -> List:
-    engine = Engine(Settings(select=("COP2",), **settings))
+    engine = Engine(Settings(select=COP201_203, **settings))
     results = [engine.lint_source(path, textwrap.dedent(text)) for path, text in files.items()]
     return list(engine.finish_run(results).findings)
 
@@ -795,7 +798,7 @@ def test_configured_gate_names() -> None:
     assert lint(source) == ["COP201"]
     table = {"age-gates": {"functions": ["screen_user"]}}
     settings = settings_from_table(table, "pyproject.toml", known_codes())
-    engine = Engine(Settings(select=("COP2",), age_gates=settings.age_gates))
+    engine = Engine(Settings(select=COP201_203, age_gates=settings.age_gates))
     result = engine.finish_run([engine.lint_source("app.py", textwrap.dedent(source))])
     assert result.findings == ()
 
@@ -967,7 +970,15 @@ def test_kidschat_has_the_planted_cop2_problems() -> None:
         ("examples/kidschat/auth.py", 30, "COP201"),  # signup(): no age gate before User(...)
         ("examples/kidschat/auth.py", 65, "COP203"),  # age computed and only logged
         ("examples/kidschat/chat.py", 51, "COP203"),  # `age < 12` below the consent age
+        ("examples/kidschat/models.py", 155, "COP204"),  # ParentalConsent: child users, nothing deletes a user
+        ("examples/kidschat/models.py", 155, "COP205"),  # ParentalConsent.parent_email never purged
+        ("examples/kidschat/models.py", 174, "COP208"),  # AgeVerification.selfie kept after the check
+        ("examples/kidschat/parents.py", 16, "COP207"),  # ask_parent(): parent's email stored, no notice sent
+        ("examples/kidschat/parents.py", 26, "COP206"),  # PrizeDrawEntry requires phone and home address
         ("examples/kidschat/profile.py", 34, "COP201"),  # edit() rewrites the birth date ungated
+        ("examples/kidschat/shop.py", 22, "COP209"),  # buy_gems(): Stripe charge, no approval or spend limit
+        ("examples/kidschat/shop.py", 34, "COP209"),  # buy_sticker(): gems debited, no spend limit
+        ("examples/kidschat/shop.py", 45, "COP209"),  # open_mystery_egg(): a paid random pet (loot box)
     ]
 
 
@@ -978,6 +989,6 @@ def test_kidschat_safe_is_quiet() -> None:
 def test_kidschat_per_file_as_flake8_sees_it() -> None:
     """Without the project pass (flake8), the planted problems are still found file by file."""
     engine = Engine(Settings(select=("COP2",)))
-    for name, expected in (("kidschat", 4), ("kidschat_safe", 0)):
+    for name, expected in (("kidschat", 7), ("kidschat_safe", 0)):  # COP204/COP205/COP209 need the project pass
         results = [engine.lint_path(p, p.name) for p in sorted((EXAMPLES / name).glob("*.py"))]
         assert len(engine.finish_run(results, project=False).findings) == expected

@@ -411,3 +411,235 @@ def test_cross_file_helper(tmp_path: Path) -> None:
     result = engine.run(files)
     assert [(f.rule, f.path, f.line) for f in result.findings] == [("COP101", "app/views.py", 4)]
     assert "audit" in result.findings[0].message
+
+
+# -- session 2 precision work: where a value comes from decides whose it is ----
+# Each group: the false positive seen on a real app (rewritten), and the near
+# miss on the other side of the line, which must still be reported.
+
+PROVENANCE = {
+    # The service's own configuration is the operator's, not a user's.
+    "settings-store-read": ("""
+        import requests
+        from app.settings import hub_settings
+        def sync():
+            contact_name = hub_settings.get("contact_name")
+            contact_email = hub_settings.get("contact_email")
+            requests.post("https://hub.example.org/api", json={"name": contact_name, "email": contact_email})
+    """, []),
+    "person-settings-are-personal": ("""
+        import requests
+        def sync(user):
+            email = user.settings.get("backup_email")
+            requests.post("https://hub.example.org/api", json={"email": email})
+    """, ["COP104"]),
+    "constructor-reads-config-key": ("""
+        import requests
+        class PurgeClient:
+            def __init__(self, params):
+                self.account_email = params.pop("EMAIL", None)
+            def purge(self, urls):
+                headers = {"X-Auth-Email": self.account_email}
+                requests.post("https://api.cdn.example/purge", json={"files": urls}, headers=headers)
+    """, []),
+    "constructor-keeps-a-users-email": ("""
+        import logging
+        logger = logging.getLogger(__name__)
+        class SignupService:
+            def __init__(self, email):
+                self.email = email
+            def run(self):
+                logger.info("signing up %s", self.email)
+    """, ["COP101"]),
+    "environment-variable": ("""
+        import logging, os
+        def boot():
+            admin_email = os.environ.get("ADMIN_EMAIL")
+            logging.info("admin is %s", admin_email)
+    """, []),
+    "integration-configuration-secret": ("""
+        import logging
+        class LmsClient:
+            def token(self):
+                config = self.enterprise_configuration
+                data = {"client_id": config.client_id, "client_secret": config.decrypted_client_secret}
+                logging.error("token request failed: %s", data)
+    """, []),
+    # Aggregates describe groups, not a person.
+    "group-by-counts": ("""
+        import logging
+        from django.db.models import Count
+        logger = logging.getLogger(__name__)
+        def stats(queryset):
+            counts = queryset.values("gender").annotate(count=Count("gender"))
+            data = {gc["gender"]: gc["count"] for gc in counts}
+            logger.debug("stats %s", data)
+    """, []),
+    "annotated-rows-are-people": ("""
+        import logging
+        from django.db.models import Count
+        logger = logging.getLogger(__name__)
+        def stats(queryset):
+            rows = queryset.annotate(posts=Count("post"))
+            for row in rows:
+                logger.debug("%s wrote %d", row.email, row.posts)
+    """, ["COP101"]),
+    # Prose the program wrote is not a user's message.
+    "composed-user-message": ("""
+        def check(start_date):
+            user_message = f"Course does not start until {start_date:%B %d, %Y}"
+            raise AccessDenied(user_message)
+    """, []),
+    "user-message-from-request": ("""
+        def check(request):
+            user_message = request.POST["message"]
+            raise AccessDenied(user_message)
+    """, ["COP102"]),
+    # A form field's validation hook reports to the person who filled the form.
+    "field-pre-validate": ("""
+        class PersonListField(Field):
+            def pre_validate(self, form):
+                for person in self.data:
+                    raise ValueError("Person with email '{}' is duplicated".format(person.email))
+    """, []),
+    "form-save-raises": ("""
+        class SignupForm(Form):
+            def save(self, request):
+                email = self.cleaned_data.get("email")
+                raise ValueError(email)
+    """, ["COP102"]),
+    # A service on the local network (a single-label host name) is not a third party.
+    "proxy-to-sibling-service": ("""
+        import requests
+        from django.conf import settings
+        def proxy(request, suffix):
+            service_url = getattr(settings, "COMMENTS_SERVICE_URL", "http://forum:4567")
+            url = f"{service_url}/api/v1/{suffix}"
+            return requests.request(request.method, url, data=request.POST.dict())
+    """, []),
+    "proxy-to-external-service": ("""
+        import requests
+        from django.conf import settings
+        def proxy(request, suffix):
+            service_url = getattr(settings, "COMMENTS_SERVICE_URL", "https://comments.example.com")
+            url = f"{service_url}/api/v1/{suffix}"
+            return requests.request("POST", url, data=request.POST.dict())
+    """, ["COP104"]),
+    # A form-encoded request body is not a URL; the request is the sink.
+    "urlencoded-body": ("""
+        from urllib.parse import urlencode
+        from urllib.request import Request, urlopen
+        def is_spam(request, form):
+            data = {"user_ip": request.META.get("REMOTE_ADDR"), "comment_author_email": form.cleaned_data["email"]}
+            return urlopen(Request("https://rest.akismet.example/check", urlencode(data).encode("utf-8"))).read()
+    """, ["COP104"]),
+    "urlencoded-redirect": ("""
+        from urllib.parse import urlencode
+        from django.shortcuts import redirect
+        def done(ticket):
+            return redirect("/view/?" + urlencode({"email": ticket.submitter_email}))
+    """, ["COP105", "COP105"]),
+    # A field of a course is the course's.
+    "course-passports": ("""
+        import logging
+        def check(course):
+            for passport in course.lti_passports:
+                logging.info("passport %s", passport)
+    """, []),
+    "course-passports-or-default": ("""
+        import logging
+        def check(course):
+            lti_passports = course.lti_passports if course else []
+            for lti_passport in lti_passports:
+                raise LtiError("Could not parse LTI passport: {lti_passport!r}".format(lti_passport=lti_passport))
+    """, []),
+    "student-passport": ("""
+        import logging
+        def check(student):
+            logging.info("passport %s", student.passport_number)
+    """, ["COP101"]),
+    # Python's own metadata.
+    "dunder-name": ("""
+        import logging
+        log = logging.getLogger(__name__)
+        def handler(sender, **kwargs):
+            log.info("signal from %s", sender.__name__)
+    """, []),
+    # The class of the object says whose fields they are.
+    "queue-mailbox-address": ("""
+        import logging
+        def poll():
+            for q in Queue.objects.filter(allow_email_submission=True):
+                logging.info(f"Processing queue: {q.slug} Email address: {q.email_address}")
+    """, []),
+    "student-rows": ("""
+        import logging
+        def poll():
+            for s in Student.objects.filter(active=True):
+                logging.info("student %s", s.first_name)
+    """, ["COP101"]),
+    "organisation-customer-name": ("""
+        import logging
+        def sync(enterprise_customer):
+            logging.info("syncing %s", enterprise_customer.name)
+    """, []),
+    "organisation-customer-user-email": ("""
+        import logging
+        def sync(membership):
+            logging.info("inviting %s", membership.enterprise_customer_user.user_email)
+    """, ["COP101"]),
+    # A `**mapping` binds only the parameters not already given.
+    "double-star-does-not-rebind-positional": ("""
+        def update_thread(thread_id, title=None, body=None):
+            raise LookupError(f"Thread does not exist with Id: {thread_id}")
+        def view(request, thread_id):
+            update_thread(thread_id, **request.data)
+    """, []),
+    "double-star-binds-the-rest": ("""
+        def update_thread(thread_id, body=None):
+            raise LookupError(f"cannot save {body}")
+        def view(request, thread_id):
+            update_thread(thread_id, **request.data)
+    """, ["COP102"]),
+    # A point of contact is an adult role.
+    "instance-contact": ("""
+        import requests
+        def register(form):
+            contact_name = form.contact_name.data
+            contact_email = form.contact_email.data
+            requests.post("https://hub.example.org/api", json={"contact": contact_name, "email": contact_email})
+    """, []),
+    "friend-email": ("""
+        import logging
+        def add(friend):
+            logging.info("added %s", friend.email)
+    """, ["COP101"]),
+    # Biometric identifiers.
+    "face-embedding-to-api": ("""
+        import requests
+        def enrol(student, image):
+            face_embedding = encode(image)
+            requests.post("https://faces.example.com/enrol", json={"id": student.id, "embedding": face_embedding})
+    """, ["COP104"]),
+    "file-fingerprint": ("""
+        import logging
+        def upload(path):
+            file_fingerprint = fingerprint_of(path)
+            logging.info("uploaded %s", file_fingerprint)
+    """, []),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROVENANCE))
+def test_provenance(name: str) -> None:
+    source, expected = PROVENANCE[name]
+    assert lint(source) == expected
+
+
+def test_biometric_message_names_the_category() -> None:
+    messages = lint_messages("""
+        import logging
+        def enrol(child):
+            logging.info("template %s", child.face_template)
+    """, audience="mixed")
+    assert len(messages) == 1 and "facial template" in messages[0] and "a child's" in messages[0]

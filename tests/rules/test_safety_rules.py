@@ -20,7 +20,11 @@ from copguard_lint.registry import known_codes
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def run(tmp_path: Path, files: Dict[str, str], select: Sequence[str] = ("COP4",), settings: Settings = None):
+# COP406 (content filters) has its own cases in test_content_filter_rules.py.
+COP401_405 = ("COP401", "COP402", "COP403", "COP404", "COP405")
+
+
+def run(tmp_path: Path, files: Dict[str, str], select: Sequence[str] = COP401_405, settings: Settings = None):
     for relative, text in files.items():
         path = tmp_path / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -494,15 +498,27 @@ def example(name: str, select: Sequence[str]) -> List[Tuple[str, str, int]]:
 
 def test_kidschat_planted_safety_and_default_findings():
     assert example("kidschat", ("COP4", "COP5")) == [
+        ("COP406", "kidschat/chat.py", 68),  # send_message: no text filter anywhere
+        ("COP507", "kidschat/family.py", 19),  # parent reads the child's chats, child not told
+        ("COP506", "kidschat/forms.py", 11),  # newsletter box ticked in advance
+        ("COP401", "kidschat/models.py", 79),  # public profiles: only photos can be reported
         ("COP501", "kidschat/models.py", 79),  # profile_public default=True
         ("COP502", "kidschat/models.py", 80),  # share_location default=True
         ("COP501", "kidschat/models.py", 81),  # show_online_status default=True
         ("COP501", "kidschat/models.py", 82),  # allow_messages_from default="everyone"
-        ("COP401", "kidschat/models.py", 110),  # Message: no way to report
+        ("COP401", "kidschat/models.py", 110),  # Message: only photos can be reported
         ("COP402", "kidschat/models.py", 110),  # Message: no way to block
         ("COP404", "kidschat/models.py", 131),  # Photo.status defaults to "published"
+        ("COP504", "kidschat/preferences.py", 10),  # autoplay_videos default=True
+        ("COP504", "kidschat/preferences.py", 11),  # push_notifications default=True
+        ("COP504", "kidschat/preferences.py", 12),  # read_receipts default=True
+        ("COP505", "kidschat/preferences.py", 13),  # personalised_feed default=True
+        ("COP508", "kidschat/privacy_forms.py", 10),  # share_location switch with no explanation
         ("COP503", "kidschat/profile.py", 79),  # latitude/longitude stored without opt-in
         ("COP404", "kidschat/profile.py", 92),  # upload_photo: no scanning
+        ("COP408", "kidschat/reports.py", 13),  # PhotoReport: filed, never read or resolved
+        ("COP407", "kidschat/reports.py", 16),  # PhotoReport.REASONS: no child-safety reason
+        ("COP405", "kidschat/reports.py", 33),  # report_photo: no helpline
     ]
 
 

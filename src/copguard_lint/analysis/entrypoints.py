@@ -36,6 +36,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence
 
 import libcst as cst
 
+from ..literals import joined_string_value
 from ..data_files import load_data
 from ..findings import Span
 from ..imports import dotted
@@ -778,17 +779,8 @@ def _elements(node: Optional[cst.BaseExpression]) -> Tuple[cst.BaseExpression, .
     return (node,)
 
 
-def string_value(node: Optional[cst.BaseExpression]) -> Optional[str]:
-    if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # pragma: no cover - malformed literal
-            return None
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = string_value(node.left), string_value(node.right)
-        return None if left is None or right is None else left + right
-    return None
+string_value = joined_string_value
+
 
 
 def _string_list(node: Optional[cst.BaseExpression]) -> Tuple[str, ...]:

@@ -26,6 +26,12 @@ What is recognised, all by whole words of names (vocabulary in
   or points to help (a helpline or authority contact). Help settings
   (`CHILD_HELPLINE = ...`) and help put into every template (a context
   processor) are recorded too.
+* What acts on reports (COP408): report classes a function reads (names more
+  often than it constructs), report rows it reaches through a relation
+  (`post.reports`), decisions it records on a report (`report.status = ...`),
+  whether its name is about handling reports (`resolve_report`), and report
+  models registered with an admin site or named in a view class body.
+  Vocabulary in `data/reports.toml`.
 
 Paths across files: each function's calls are recorded (resolved through
 imports), so the project pass can follow a handler into helpers in other
@@ -42,6 +48,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequ
 
 import libcst as cst
 
+from ..literals import joined_string_value, string_value
 from ..data_files import load_data
 from ..findings import Span
 from ..imports import dotted
@@ -54,10 +61,12 @@ FACT_FIELD = "features.field"  # located at a field: public-profile setting, blo
 FACT_FUNC = "features.func"  # located at a function or view class name: a handler of interest
 FACT_SUMMARY = "features.summary"  # unlocated: traits and calls of any other function, for paths
 FACT_HELP = "features.help"  # located: a help setting, or help put into every template
+FACT_REPORT_USE = "features.report-use"  # located: a report model registered with an admin site or used by a view class (COP408)
 
 TRAIT_BLOCK = "block"  # consults a block relation
 TRAIT_SCAN = "scan"  # calls a scanning or moderation hook, or holds media for review
 TRAIT_HELP = "help"  # points to a helpline, authority or help page
+TRAIT_FILTER = "filter"  # checks or holds user-written text: word filter, classifier, approval state (COP406)
 
 _NOWHERE = Span(1, 1, 1, 1)
 MAX_CALLS = 60  # calls kept per function summary
@@ -199,6 +208,12 @@ class FeatureVocabulary:
         self.scan_phrases = _phrases(scan["call-phrases"]) + _phrases(extension.get("scan-hooks", ()))
         self.hold_phrases = _phrases(scan["hold-phrases"])
         self.scan_exclude = _with_plurals(scan["exclude"])
+        text_filter = data.get("filter", {})
+        self.filter_phrases = _phrases(text_filter.get("call-phrases", ()))
+        self.filter_hold_phrases = _phrases(text_filter.get("hold-phrases", ()))
+        self.held_fields = frozenset(frozenset(p) for p in _phrases(text_filter.get("held-fields", ())))
+        self.held_values = frozenset(v.lower() for v in text_filter.get("held-values", ()))
+        self.text_words = frozenset(text_filter.get("text-fields", ()))
         upload = data["upload"]
         self.upload_attributes = frozenset(upload["request-attributes"])
         self.upload_receivers = frozenset(upload["request-receivers"])
@@ -223,6 +238,16 @@ class FeatureVocabulary:
             for entry in data["setting"]
         )
         self.geo = data["geolocation"]
+        self.nudge = data.get("nudge", {})  # COP506, read by rules/defaults.py
+        self.monitoring = data.get("monitoring", {})  # COP507, read by rules/defaults.py
+        self.explanation = data.get("explanation", {})  # COP508, read by rules/defaults.py
+        handling = load_data("reports.toml")  # COP408: what acting on a report looks like
+        self.report_containers = frozenset(handling["reasons"]["container-nouns"])
+        self.handling_verbs = frozenset(handling["handling"]["verbs"])
+        self.filing_words = frozenset(handling["handling"]["filing-words"])
+        self.admin_calls = frozenset(handling["handling"]["admin-calls"])
+        self.decision_attributes = frozenset(frozenset(p) for p in _phrases(handling["handling"]["decision-attributes"]))
+        self.presenter_words = frozenset(handling["handling"]["presenter-exclude"])
         self._cache: Dict[Tuple[str, str], Any] = {}
 
     @staticmethod
@@ -360,6 +385,38 @@ class FeatureVocabulary:
             self._cache[key] = hit
         return self._cache[key]
 
+    def is_filter_call(self, name: str) -> bool:
+        """A call that checks or cleans user-written text (`censor`, `check_toxicity`, `moderations.create`)."""
+        key = ("filter", name)
+        if key not in self._cache:
+            w = words(name)
+            self._cache[key] = any(contains_phrase(w, p) for p in self.filter_phrases)
+        return self._cache[key]
+
+    def is_filter_hold(self, identifier: str) -> bool:
+        """An identifier or literal naming an approval state (`is_approved`, `"pending_approval"`)."""
+        key = ("filter-hold", identifier)
+        if key not in self._cache:
+            w = words(identifier)
+            self._cache[key] = any(contains_phrase(w, p) for p in self.filter_hold_phrases)
+        return self._cache[key]
+
+    def is_text_field(self, field_name: str) -> bool:
+        """A field holding what a user wrote (`body`, `text`, `content`, `message_html`)."""
+        w = words(field_name)
+        return bool(w) and (w[-1] in self.text_words or (len(w) > 1 and w[-2] in self.text_words
+                                                          and w[-1] in ("html", "markdown", "md", "raw", "parsed")))
+
+    def holds_content(self, field_name: str, value: Any) -> bool:
+        """A visibility or approval field whose default keeps new content from other users."""
+        w = words(field_name)
+        if frozenset(w) not in self.held_fields:
+            return False
+        if isinstance(value, bool):
+            negative = any(word in ("unapproved", "hidden", "pending", "needs") for word in w)
+            return value is negative
+        return isinstance(value, str) and value.strip().lower() in self.held_values
+
     def is_media_field_call(self, callee: str) -> bool:
         return callee.rsplit(".", 1)[-1] in self.media_fields
 
@@ -377,6 +434,32 @@ class FeatureVocabulary:
     def profile_field(self, field_name: str) -> bool:
         profiles = self.category("profiles")
         return profiles is not None and frozenset(words(field_name)) in profiles.field_names
+
+    def is_report_class(self, name: str) -> bool:
+        """A class name that reads as a report mechanism (`Report`, `CommentFlag`), by name alone."""
+        return name[:1].isupper() and not is_constant_name(name) and self.classify_class(name) == "report"
+
+    def _name_words(self, qualname: str) -> Words:
+        """Words of a qualified name without a trailing view method (`DeleteReport.post` -> delete, report)."""
+        parts = qualname.split(".")
+        if len(parts) > 1 and parts[-1] in self.view_methods:
+            parts = parts[:-1]
+        return words("_".join(parts))
+
+    def handles_reports(self, qualname: str) -> bool:
+        """A function or view named for acting on reports (`resolve_report`, `ReportQueueView.get`)."""
+        w = self._name_words(qualname)
+        return (any(x in self.report_containers for x in w) and any(x in self.handling_verbs for x in w)
+                and not self.files_reports(qualname))
+
+    def files_reports(self, qualname: str) -> bool:
+        """A function on the filing side by its name (`FlagForm.clean`, `create_report`, `ReportSerializer`)."""
+        return any(x in self.filing_words or x in self.presenter_words for x in self._name_words(qualname))
+
+    def is_decision(self, receiver: str, attribute: str) -> bool:
+        """`report.status = ...`, `flag.resolved_at = ...`: a decision recorded on a report object."""
+        return any(x in self.report_containers for x in words(receiver)) and \
+            frozenset(words(attribute)) in self.decision_attributes
 
     def not_media_name(self, name: str) -> bool:
         return any(w in self.not_media for w in words(name))
@@ -528,11 +611,8 @@ def _annotation_names(annotation: Optional[cst.Annotation]) -> List[str]:
                 if isinstance(element.slice, cst.Index):
                     visit(element.slice.value)
         elif isinstance(node, cst.SimpleString):
-            try:
-                text = node.evaluated_value
-            except Exception:  # pragma: no cover
-                text = None
-            if isinstance(text, str):
+            text = string_value(node)
+            if text is not None:
                 out.append(text)
         elif isinstance(node, cst.BinaryOperation):
             visit(node.left)
@@ -603,17 +683,8 @@ def _field(name: str, target: cst.Name, value: Optional[cst.BaseExpression],
     return info
 
 
-def _literal_string(node: Optional[cst.BaseExpression]) -> Optional[str]:
-    if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # pragma: no cover
-            return None
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = _literal_string(node.left), _literal_string(node.right)
-        return left + right if left is not None and right is not None else None
-    return None
+_literal_string = joined_string_value
+
 
 
 _UNKNOWN = object()
@@ -732,6 +803,10 @@ class _Frame:
     is_view: bool = False
     view_kind: Optional[str] = None
     model: Optional[str] = None  # framework, for model classes
+    report_mentions: Dict[str, int] = field(default_factory=dict)  # report classes named in it (COP408)
+    report_created: Dict[str, int] = field(default_factory=dict)
+    decides: bool = False  # sets a decision attribute on a report object
+    report_attrs: Set[str] = field(default_factory=set)  # `post.reports`, `comment.flag_set`
 
 
 class FeatureAnalysis(Analysis):
@@ -779,6 +854,8 @@ class FeatureAnalysis(Analysis):
             self._add_trait(TRAIT_HELP)
         if v.is_hold(name):
             self._add_trait(TRAIT_SCAN)
+        if v.is_filter_hold(name):
+            self._add_trait(TRAIT_FILTER)
 
     def _is_request(self, node: cst.BaseExpression) -> bool:
         spelled = dotted(node)
@@ -850,6 +927,8 @@ class FeatureAnalysis(Analysis):
             elif v.profile_field(info.name):
                 self.ctx.record(FACT_FIELD, info.target, role="profile", module=self.module,
                                 model=name, name=info.name)
+            if info.relation:
+                self._report_relation(name, kind, info)
         is_media = kind == "media" or bool(media_fields)
         if is_media:
             for info in fields:
@@ -861,13 +940,42 @@ class FeatureAnalysis(Analysis):
                 if value is not UNKNOWN and v.is_published(value):
                     self.ctx.record(FACT_FIELD, info.default, role="media-default", module=self.module,
                                     model=name, name=info.name, value=_show(value))
+        if kind in ("messaging", "comments", "posts"):
+            for info in fields:
+                if info.is_constant or info.default is None:
+                    continue
+                if constants is None:
+                    constants = {**self._module_constants(), **class_constants(node)}
+                value = literal_value(info.default, constants, boolean=info.boolean, server_default=info.server_default)
+                if value is not UNKNOWN and v.holds_content(info.name, value):
+                    self.ctx.record(FACT_FIELD, info.target, role="content-held", module=self.module,
+                                    model=name, name=info.name, value=_show(value))
         if kind is None:
             return
         self.ctx.record(
             FACT_MODEL, node.name, module=self.module, name=name, category=kind,
             framework=framework, targets=list(v.targets(words(name))) if kind == "report" else [],
             media_fields=media_fields,
+            text_fields=[f for f in field_names if v.is_text_field(f)][:5],
         )
+
+    def _report_relation(self, model: str, kind: Optional[str], info: FieldInfo) -> None:
+        """Names under which report rows are reached from another object (COP408): `post.reports`.
+
+        A report model's own `related_name=`/`backref=`, and another model's relation to a report class.
+        """
+        if kind == "report" and isinstance(info.value, cst.Call):
+            for keyword in ("related_name", "backref", "related_query_name"):
+                value = _keyword(info.value, keyword)
+                if isinstance(value, cst.Call) and value.args:  # db.backref("reports", lazy=...)
+                    value = value.args[0].value
+                text = _literal_string(value)
+                if text and text.isidentifier():
+                    self.ctx.record(FACT_FIELD, info.target, role="report-relation", module=self.module,
+                                    model=model, name=text)
+        elif self.vocabulary.is_report_class(info.relation_target):
+            self.ctx.record(FACT_FIELD, info.target, role="report-relation", module=self.module,
+                            model=info.relation_target, name=info.name)
 
     def _module_constants(self) -> Dict[str, Any]:
         if self._constants is None:
@@ -930,6 +1038,33 @@ class FeatureAnalysis(Analysis):
     def visit_Name(self, node: cst.Name) -> None:
         if self.frames:
             self._identifier(node.value)
+            if self.vocabulary.is_report_class(node.value):
+                self._report_mention(node)
+
+    def _report_mention(self, node: cst.Name) -> None:
+        """A report class named in a function, or in the body of a class that presents it to staff."""
+        frame = self._innermost_def()
+        if frame is not None:
+            frame.report_mentions[node.value] = frame.report_mentions.get(node.value, 0) + 1
+            return
+        classes = [f for f in self.frames if f.kind == "class"]
+        if not classes or any(f.model is not None for f in classes):
+            return  # a relation to the report model from another model is not a use
+        if any(any(w in self.vocabulary.presenter_words or w in self.vocabulary.filing_words for w in words(f.name))
+               for f in classes):
+            return  # a form, serializer, factory or create view: the filing side
+        if classes[-1].name == node.value:
+            return
+        self.ctx.record(FACT_REPORT_USE, node, module=self.module, model=node.value, how="class",
+                        name=".".join(f.name for f in classes))
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        target = node.target
+        frame = self._innermost_def()
+        if frame is not None and isinstance(target, cst.Attribute) and isinstance(target.value, (cst.Name, cst.Attribute)):
+            receiver = target.value.value if isinstance(target.value, cst.Name) else target.value.attr.value
+            if self.vocabulary.is_decision(receiver, target.attr.value):
+                frame.decides = True
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if not self.frames:
@@ -937,6 +1072,8 @@ class FeatureAnalysis(Analysis):
         attr = node.attr.value
         self._identifier(attr)
         frame = self._innermost_def()
+        if frame is not None and any(w in self.vocabulary.report_containers for w in words(attr)):
+            frame.report_attrs.add(attr)
         if frame is not None and attr in self.vocabulary.upload_attributes and self._is_request(node.value):
             frame.upload = frame.upload or f"{dotted(node.value)}.{attr}"
 
@@ -951,6 +1088,8 @@ class FeatureAnalysis(Analysis):
             self._add_trait(TRAIT_HELP)
         if v.is_hold(text):
             self._add_trait(TRAIT_SCAN)
+        if v.is_filter_hold(text) or text.strip().lower() in v.held_values:
+            self._add_trait(TRAIT_FILTER)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         # request.files["photo"]: a key that names a data import is not media.
@@ -963,6 +1102,8 @@ class FeatureAnalysis(Analysis):
                 frame.upload_names.add(key)
 
     def visit_Call(self, node: cst.Call) -> None:
+        if self._innermost_def() is None:
+            self._admin_registration(node)
         if not self.frames:
             self._module_call(node)
             return
@@ -978,6 +1119,8 @@ class FeatureAnalysis(Analysis):
         frame = self._innermost_def()
         if v.is_scan_call(last) or (spelled is not None and spelled != last and v.is_scan_call(spelled)):
             self._add_trait(TRAIT_SCAN)
+        if v.is_filter_call(last) or (spelled is not None and spelled != last and v.is_filter_call(spelled)):
+            self._add_trait(TRAIT_FILTER)
         if frame is None:
             return
         # upload.get("photo") / request.files.get("photo")
@@ -994,6 +1137,8 @@ class FeatureAnalysis(Analysis):
         if created is not None and v.classify_class(created) is not None:
             frame.creates.add(created)
             frame.stores = True
+            if v.is_report_class(created):
+                frame.report_created[created] = frame.report_created.get(created, 0) + 1
         callee = self._callee(func, spelled, last)
         if callee is not None and callee not in frame.calls and len(frame.calls) < MAX_CALLS:
             for outer in self.frames:
@@ -1024,6 +1169,20 @@ class FeatureAnalysis(Analysis):
         if spelled.split(".", 1)[0][:1].isupper():
             return "~" + spelled  # Block.exists_between: a class of this module
         return "*." + last if len(words(last)) >= 2 else None
+
+    def _admin_registration(self, node: cst.Call) -> None:
+        """`admin.site.register(Report)`, `@admin.register(Flag)`, Flask-Admin `ModelView(Report, db.session)`."""
+        last = (dotted(node.func) or "").rsplit(".", 1)[-1]
+        if last not in self.vocabulary.admin_calls:
+            return
+        for arg in node.args:
+            if arg.keyword is not None:
+                continue
+            for element in _elements(arg.value):
+                model = (dotted(element) or "").rsplit(".", 1)[-1]
+                if self.vocabulary.is_report_class(model):
+                    self.ctx.record(FACT_REPORT_USE, element, module=self.module, model=model, how="admin",
+                                    name=dotted(node.func) or last)
 
     def _module_call(self, node: cst.Call) -> None:
         """Help put into every template: `env.globals.update(helpline=...)`."""
@@ -1130,13 +1289,25 @@ class FeatureAnalysis(Analysis):
             traits=sorted(frame.traits),
             calls=list(frame.calls),
         )
+        # COP408: report classes the function reads (named more often than it constructs them),
+        # and whether it records a decision on a report or is named for handling reports.
+        reads = sorted(n for n, count in frame.report_mentions.items() if count > frame.report_created.get(n, 0))
+        if not v.files_reports(frame.qualname):
+            if reads:
+                data["report_reads"] = reads
+            if frame.report_attrs:
+                data["report_attrs"] = sorted(frame.report_attrs)[:20]
+        if frame.decides:
+            data["report_decides"] = True
+        if v.handles_reports(frame.qualname):
+            data["report_handler"] = True
         if interesting:
             anchor = frame.node.name if isinstance(frame.node, (cst.FunctionDef, cst.ClassDef)) else frame.node
             self.ctx.record(
                 FACT_FUNC, anchor, **data, named=named or "", handler=frame.handler, creates=creates,
                 created_kinds=created_kinds, upload=upload, view=frame.kind == "class",
             )
-        elif frame.traits or frame.calls:
+        elif frame.traits or frame.calls or any(k.startswith("report_") for k in data):
             self.ctx.record(FACT_SUMMARY, _NOWHERE, **data)
 
 

@@ -29,6 +29,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tup
 
 import libcst as cst
 
+from ..literals import string_value
 from ..data_files import load_data
 from ..imports import dotted
 from ..findings import Span
@@ -144,6 +145,13 @@ class FlowConfig:
         self.user_facing_exception_words = frozenset(data.get("user-facing-exception-words", ()))
         self.not_exposed = {family: frozenset(c) for family, c in data.get("not-exposed", {}).items()}
         self.test_directories = frozenset(data.get("test-directories", ()))
+        self.configuration_receivers = frozenset(data.get("configuration-receivers", ()))
+        self.configuration_functions = frozenset(data.get("configuration-functions", ()))
+        self.aggregate_functions = frozenset(data.get("aggregate-functions", ()))
+        self.aggregate_methods = frozenset(data.get("aggregate-methods", ()))
+        self.group_by_methods = frozenset(data.get("group-by-methods", ()))
+        self.validation_methods = tuple(data.get("validation-methods", ()))
+        self.validation_classes = frozenset(data.get("validation-classes", ()))
         self.test_files = tuple(data.get("test-files", ()))
 
     def is_test_module(self, path: str) -> bool:
@@ -156,6 +164,18 @@ class FlowConfig:
         if any(part in self.test_directories for part in parts[:-1]):
             return True
         return any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in self.test_files)
+
+    def is_validation_hook(self, qualname: str) -> bool:
+        """A form's, field's or serializer's validation method (`SignupForm.clean_email`)."""
+        import fnmatch
+
+        parts = qualname.split(".")
+        if len(parts) < 2:
+            return False
+        words = split_words(parts[-2])
+        return bool(words) and words[-1] in self.validation_classes and any(
+            fnmatch.fnmatchcase(parts[-1], pattern) for pattern in self.validation_methods
+        )
 
     def is_user_facing(self, exception: str) -> bool:
         """An exception whose message is shown to the person who made the request."""
@@ -219,12 +239,42 @@ def _code(node: cst.CSTNode) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def flow_triggers(settings) -> List[Tuple[FrozenSet[str], ...]]:
+    """Every way a file can come by personal data, as identifier words (prefilter.py).
+
+    Names the vocabulary classifies; a request's payload, query or body read
+    from a request object; validated form or serializer data; a whole object
+    dumped (only counted for an object named for a person).
+    """
+    vocabulary = _vocabulary_for(settings)
+    config = default_flow_config()
+    people = frozenset(vocabulary.person_words())
+
+    def words(names) -> FrozenSet[str]:
+        return frozenset(name.rsplit(".", 1)[-1].lower() for name in names)
+
+    out = list(vocabulary.triggers())
+    request_parts = config.request_attributes | config.request_query_attributes | config.request_methods
+    out.append((words(config.request_receivers) | {"request"}, words(request_parts)))
+    out.append((words(config.payload_attributes),))
+    dumps = config.dump_functions | config.dump_methods | config.dump_attributes
+    out.append((words(dumps) | {"dict"}, people))
+    return out
+
+
 class FlowAnalysis(Analysis):
     """Runs the data-flow model over every function and the module body."""
 
-    # Any file might define a helper others call; the rules that use this
-    # analysis declare their own prefilters.
+    # A file with none of the triggers below holds no personal data of its own;
+    # a helper in it that forwards a parameter to a sink matters only to files
+    # that call it, and those calls name it (`links`).
     prefilter = None
+    links = {FACT_CALL: ("callee",)}
+
+    @classmethod
+    def triggers(cls, settings):
+        """Words without which a file has no personal data: see prefilter.py."""
+        return flow_triggers(settings)
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -245,6 +295,11 @@ class FlowAnalysis(Analysis):
         self.module_env: Dict[str, Taint] = {}
         self.module_kinds: Dict[str, str] = {}
         self.class_kinds: Dict[str, Dict[str, str]] = {}
+        # Per class: what `self.<attr>` was bound to in the methods walked so far,
+        # and which attributes were bound only to configuration (the constructor
+        # reading its settings), for reads in later methods.
+        self.class_attr_data: Dict[str, Dict[str, Taint]] = {}
+        self.class_attr_clean: Dict[str, Dict[str, bool]] = {}
         self._scope: List[Tuple[str, str]] = []  # ("class" | "def", name)
         self._command_classes: Set[str] = set()
         self._command_module = _is_command_module(ctx.path, self.config.command_path_parts)
@@ -289,6 +344,17 @@ class FlowAnalysis(Analysis):
             self.class_kinds.setdefault(class_name, {}).update(
                 {k: v for k, v in walker.kinds.items() if k.startswith("self.")}
             )
+            data = self.class_attr_data.setdefault(class_name, {})
+            clean = self.class_attr_clean.setdefault(class_name, {})
+            for key, taint in walker.env.items():
+                if not key.startswith("self.") or key.count(".") != 1:
+                    continue
+                attr = key[len("self."):]
+                personal = frozenset(d for d in taint if d.param < 0)
+                if personal:
+                    data[attr] = _limit(data.get(attr, EMPTY) | personal)
+                # Clean only while every binding seen so far was configuration.
+                clean[attr] = clean.get(attr, True) and not personal and key in walker.clean
         visible = tuple(p for i, p in enumerate(params) if not (is_method and i == 0))
         self.functions[qualname] = FunctionInfo(qualname, visible, walker.param_sinks, walker.returns)
 
@@ -349,10 +415,13 @@ class FlowAnalysis(Analysis):
                         }
                     )
             if args:
+                positional, keywords = bound_arguments((p, k) for p, k, _ in call.args)
                 self.ctx.record(
                     FACT_CALL,
                     call.node,
                     module=module,
+                    positional=positional,
+                    keywords=sorted(keywords),
                     package=self.ctx.path.replace("\\", "/").endswith("__init__.py"),
                     callee=call.callee,
                     spelled=call.spelled,
@@ -385,6 +454,16 @@ class FlowAnalysis(Analysis):
                             )
                             if summary not in caller.param_sinks:
                                 caller.param_sinks.append(summary)
+
+    def drop_hits(self, nodes: Sequence[cst.CSTNode], family: str) -> None:
+        """Forget the hits of one family at these calls (an encoder whose result is a request body)."""
+        ids = {id(n) for n in nodes}
+        if not ids:
+            return
+        kept = [h for h in self.hits if not (id(h.node) in ids and h.spec.family == family)]
+        if len(kept) != len(self.hits):
+            self.hits = kept
+            self._hit_index = {(id(h.node), h.spec.id, h.via): i for i, h in enumerate(self.hits)}
 
     def add_hit(self, hit: SinkHit) -> None:
         """One hit per (call, sink): loop bodies are walked twice, helpers applied twice."""
@@ -441,7 +520,8 @@ class FlowAnalysis(Analysis):
         raise KeyError(spec_id)  # pragma: no cover
 
     def name_taint(
-        self, name: str, subject_hint: Optional[str], origin: str, owner: Optional[cst.BaseExpression] = None
+        self, name: str, subject_hint: Optional[str], origin: str, owner: Optional[cst.BaseExpression] = None,
+        owner_thing: bool = False,
     ) -> Taint:
         """Data named by `name`; `owner` is the object it is read from (`table` in `table.fullname`).
 
@@ -452,6 +532,8 @@ class FlowAnalysis(Analysis):
         if _is_constant_name(name):
             return EMPTY
         match = self.vocabulary.classify(name, subject_hint=subject_hint)
+        if match.category is not None and owner_thing and match.subject is None:
+            return EMPTY  # a field of an object whose class is a thing: `queue.email_address`
         if match.category is not None and owner is not None:
             owner_name = _last_name(owner) if isinstance(owner, (cst.Name, cst.Attribute)) else None
             if owner_name and owner_name not in ("self", "cls") and not _is_constant_name(owner_name):
@@ -525,10 +607,21 @@ def _body(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement]:
 
 
 def argument_matches(
-    position: Optional[int], keyword: Optional[str], index: int, name: str, kind: str, params: Sequence[str]
+    position: Optional[int], keyword: Optional[str], index: int, name: str, kind: str, params: Sequence[str],
+    bound: Tuple[int, FrozenSet[str]] = (0, frozenset()),
 ) -> bool:
-    """Whether an argument of a call binds the parameter a summary talks about."""
-    if position is None and keyword is None:  # *xs or **kw at the call: may be anything
+    """Whether an argument of a call binds the parameter a summary talks about.
+
+    `bound`: how many positional arguments the call passes and which keywords
+    it names; a `**mapping` (keyword "**") binds only the other parameters.
+    """
+    if keyword == "**":
+        if kind == "args":
+            return False
+        if kind == "kwargs":
+            return True
+        return index >= bound[0] and name not in bound[1]
+    if position is None and keyword is None:  # *xs at the call: may be anything
         return True
     if kind == "args":
         return position is not None and position >= index
@@ -538,10 +631,23 @@ def argument_matches(
     return (position is not None and position == index) or (keyword is not None and keyword == name)
 
 
+def bound_arguments(args: Iterable[Tuple[Optional[int], Optional[str]]]) -> Tuple[int, FrozenSet[str]]:
+    """(number of positional arguments, keywords named) of a call, for `**mapping` arguments."""
+    positions = 0
+    keywords: Set[str] = set()
+    for position, keyword in args:
+        if position is not None:
+            positions = max(positions, position + 1)
+        elif keyword is not None and keyword != "**":
+            keywords.add(keyword)
+    return positions, frozenset(keywords)
+
+
 def _argument_data(call: CallSite, sink: "ParamSink", params: Sequence[str]) -> Taint:
     out: Set[Datum] = set()
+    bound = bound_arguments((p, k) for p, k, _ in call.args)
     for position, keyword, taint in call.args:
-        if argument_matches(position, keyword, sink.index, sink.name, sink.kind, params):
+        if argument_matches(position, keyword, sink.index, sink.name, sink.kind, params, bound):
             out |= taint
     return frozenset(out)
 
@@ -563,6 +669,12 @@ class _Walker:
         self.console_is_output = False
         # The expression each local name was last bound to (request bodies and URLs built in a variable).
         self.values: Dict[str, cst.BaseExpression] = {}
+        # Names (and `self.x` keys) bound to values known not to be anyone's data: the
+        # service's configuration, aggregates over many people, prose the program composed.
+        self.clean: Set[str] = set()
+        # Names bound to instances of a class the code names (`Queue.objects.get()`,
+        # `Student(...)`, a loop over `Ticket.objects.filter()`): the class says whose fields they hold.
+        self.models: Dict[str, str] = {}
 
     # -- statements -----------------------------------------------------
     def statements(self, statements: Sequence[cst.CSTNode]) -> None:
@@ -617,18 +729,27 @@ class _Walker:
 
     def branches(self, bodies: Sequence[Sequence[cst.CSTNode]]) -> None:
         start_env, start_kinds = dict(self.env), dict(self.kinds)
+        start_clean, start_models = set(self.clean), dict(self.models)
         merged_env: Dict[str, Taint] = {}
         merged_kinds: Dict[str, str] = {}
+        # Known clean, or of a known class, only if so on every path.
+        cleans: List[Set[str]] = [] if len(bodies) >= 2 else [start_clean]
+        models: List[Dict[str, str]] = [] if len(bodies) >= 2 else [start_models]
         for body in bodies:
             self.env, self.kinds = dict(start_env), dict(start_kinds)
+            self.clean, self.models = set(start_clean), dict(start_models)
             self.statements(body)
             for key, value in self.env.items():
                 merged_env[key] = _limit(merged_env.get(key, EMPTY) | value)
             merged_kinds.update(self.kinds)
+            cleans.append(self.clean)
+            models.append(self.models)
         if len(bodies) < 2:  # an `if` without `else` may not run at all
             for key, value in start_env.items():
                 merged_env[key] = _limit(merged_env.get(key, EMPTY) | value)
         self.env, self.kinds = merged_env, {**start_kinds, **merged_kinds}
+        self.clean = set.intersection(*cleans) if cleans else set()
+        self.models = {k: v for k, v in models[0].items() if all(m.get(k) == v for m in models[1:])} if models else {}
 
     def small(self, node: cst.CSTNode) -> None:
         if isinstance(node, cst.Assign):
@@ -670,7 +791,8 @@ class _Walker:
             for arg in exc.args:
                 taint |= self.expr(arg.value)
             # Validation errors are shown back to the person who submitted the data.
-            if not self.a.config.is_user_facing(_last_name(exc.func) or ""):
+            config = self.a.config
+            if not config.is_user_facing(_last_name(exc.func) or "") and not config.is_validation_hook(self.qualname):
                 self.exception_message(exc, frozenset(taint), _code(exc.func))
             self.expr(exc.func)
         else:
@@ -685,6 +807,12 @@ class _Walker:
         if isinstance(target, cst.Name):
             name = target.value
             self.env[name] = self.bound_taint(name, taint, value)
+            self.track_clean(name, self.env[name], value)
+            model = self.model_of(value) if value is not None else None
+            if model is not None:
+                self.models[name] = model
+            else:
+                self.models.pop(name, None)
             self.track_kind(name, value)
             if value is not None:
                 self.values[name] = value
@@ -704,21 +832,205 @@ class _Walker:
             key = dotted(target)
             if key is not None:
                 self.env[key] = taint
+                self.track_clean(key, taint, value)
                 self.track_kind(key, value)
         elif isinstance(target, cst.Subscript):
             base = dotted(target.value)
             if base is not None:
                 key_taint = EMPTY
                 key = _constant_key(target)
-                if key is not None and not _is_literal(value):
+                if key is not None and not _is_literal(value) and not self.is_clean(value):
                     key_taint = self.a.name_taint(key, self.a.subject_of(target.value, self.class_name), key)
                 self.env[base] = _limit(self.env.get(base, EMPTY) | taint | key_taint)
 
     def bound_taint(self, name: str, taint: Taint, value: Optional[cst.BaseExpression]) -> Taint:
         """A variable carries what its value carries; its own name counts unless the value says otherwise."""
-        if _has_data(taint) or (value is not None and (_is_literal(value) or self.is_sanitised(value))):
+        if _has_data(taint) or (
+            value is not None and (_is_literal(value) or self.is_sanitised(value) or self.is_clean(value))
+        ):
             return taint
         return _limit(taint | self.a.name_taint(name, None, name))
+
+    def track_clean(self, key: str, taint: Taint, value: Optional[cst.BaseExpression]) -> None:
+        if value is not None and not _has_data(taint) and self.is_clean(value):
+            self.clean.add(key)
+        else:
+            self.clean.discard(key)
+
+    def model_of(self, value: cst.BaseExpression) -> Optional[str]:
+        """The class of the object(s) a value holds, when the code names it.
+
+        `Queue.objects.filter(...)`, `Student.query.get(1)`, `get_object_or_404(Ticket, ...)`,
+        `session.query(User)...`, `Event(...)`; a name already known is its class.
+        """
+        node = value
+        while True:
+            if isinstance(node, cst.Name):
+                return self.models.get(node.value)
+            if isinstance(node, cst.Attribute):
+                if node.attr.value in ("objects", "query") and _is_class_name(node.value):
+                    return node.value.value  # type: ignore[union-attr]
+                node = node.value
+                continue
+            if isinstance(node, cst.Call):
+                last = _last_name(node.func)
+                first = node.args[0].value if node.args and node.args[0].keyword is None else None
+                if last in ("get_object_or_404", "get_list_or_404", "query") and _is_class_name(first):
+                    return first.value  # type: ignore[union-attr]
+                if isinstance(node.func, cst.Name) and _is_class_name(node.func):
+                    return node.func.value
+                node = node.func
+                continue
+            if isinstance(node, cst.Await):
+                node = node.expression
+                continue
+            return None
+
+    def owner_class(self, node: cst.BaseExpression) -> Optional[str]:
+        if isinstance(node, cst.Name):
+            if node.value in ("self", "cls"):
+                return self.class_name
+            return self.models.get(node.value)
+        return None
+
+    def owner_hint(self, node: cst.BaseExpression) -> Tuple[Optional[str], bool]:
+        """Who owns the fields read from `node`, and whether it is a thing rather than a person.
+
+        The object's own name first (`pupil` -> child); failing that, its class
+        (`q = Queue.objects.get()`: a queue's fields; `s = Student(...)`: a child's).
+        """
+        hint = self.a.subject_of(node, self.class_name)
+        if hint is not None:
+            return hint, False
+        cls = self.owner_class(node)
+        if cls is None:
+            return None, False
+        subject = self.a.vocabulary.subject_of(cls)
+        if subject is not None:
+            return subject, False
+        return None, self.a.vocabulary.is_thing(cls)
+
+    def is_config_store(self, node: cst.BaseExpression) -> bool:
+        """The service's own settings or configuration (`settings`, `app.config`, `os.environ`).
+
+        Not when a person owns it: `user.settings`, `profile_config`, `self.settings` in `UserProfile`.
+        """
+        if isinstance(node, cst.Call):
+            return False
+        spelled = dotted(node)
+        if spelled is None:
+            return False
+        words = split_words(spelled.rsplit(".", 1)[-1])
+        if not words or words[-1] not in self.a.config.configuration_receivers:
+            return False
+        vocabulary = self.a.vocabulary
+        for part in spelled.split("."):
+            if part in ("self", "cls"):
+                if self.class_name and vocabulary.owner_is_person(self.class_name):
+                    return False
+            elif vocabulary.owner_is_person(part):
+                return False
+        return True
+
+    def is_aggregate(self, node: cst.Call) -> bool:
+        """A count or statistic over many rows: its fields are a group's, not a person's."""
+        config = self.a.config
+        func = node.func
+        last = _last_name(func)
+        if isinstance(func, cst.Attribute) and last in config.aggregate_methods:
+            return True
+        resolved = self.resolve(func) or dotted(func) or ""
+        if resolved in config.aggregate_functions or (isinstance(func, cst.Name) and last in config.aggregate_functions):
+            return True
+        if last == "annotate" and isinstance(func, cst.Attribute):
+            aggregates = {name.rsplit(".", 1)[-1] for name in config.aggregate_functions}
+            if not any(isinstance(a.value, cst.Call) and _last_name(a.value.func) in aggregates for a in node.args):
+                return False
+            receiver: cst.BaseExpression = func.value
+            while isinstance(receiver, (cst.Call, cst.Attribute)):
+                if isinstance(receiver, cst.Call):
+                    if _last_name(receiver.func) in config.group_by_methods:
+                        return True  # .values("gender").annotate(n=Count("id")): a GROUP BY
+                    receiver = receiver.func
+                else:
+                    receiver = receiver.value
+        return False
+
+    def is_things_field(self, node: cst.Attribute) -> bool:
+        """A field whose name says personal data, read from a thing (`course.lti_passports`, `queue.email`)."""
+        attr = node.attr.value
+        vocabulary = self.a.vocabulary
+        if vocabulary.classify(attr).category is None:
+            return False
+        _, thing = self.owner_hint(node.value)
+        if thing:
+            return vocabulary.classify(attr).subject is None
+        owner = _last_name(node.value) if isinstance(node.value, (cst.Name, cst.Attribute)) else None
+        if not owner or owner in ("self", "cls") or _is_constant_name(owner):
+            return False
+        combined = vocabulary.classify(f"{owner}_{attr}")
+        return combined.category is None and bool(combined.excluded_by) and "not a person" in combined.excluded_by
+
+    def is_clean(self, node: Optional[cst.BaseExpression]) -> bool:
+        """A value known not to be anyone's personal data (when nothing personal flows into it).
+
+        The service's configuration (`settings.X`, `site_settings.get("contact_email")`,
+        `os.environ["ADMIN_EMAIL"]`, an attribute the constructor filled from its settings),
+        anything read from such a value, aggregates over many people, and prose the program
+        composed itself (`f"Course starts on {date}"`).
+        """
+        if node is None:
+            return False
+        if isinstance(node, cst.Name):
+            return node.value in self.clean or self.is_config_store(node)
+        if isinstance(node, cst.Attribute):
+            key = dotted(node)
+            if key is not None and key in self.clean:
+                return True
+            if (
+                key is not None and key not in self.env and isinstance(node.value, cst.Name)
+                and node.value.value == "self" and self.class_name
+                and self.a.class_attr_clean.get(self.class_name, {}).get(node.attr.value, False)
+            ):
+                return True
+            if _is_constant_name(node.attr.value) or self.is_config_store(node) or self.is_clean(node.value):
+                return True
+            return self.is_things_field(node)
+        if isinstance(node, cst.Subscript):
+            key = _constant_key(node)
+            if key is not None and _is_constant_name(key):
+                return True  # params["EMAIL"], app.config["MAIL_FROM"]: a setting
+            return self.is_clean(node.value)
+        if isinstance(node, cst.Call):
+            func = node.func
+            resolved = self.resolve(func) or dotted(func) or ""
+            if resolved in self.a.config.configuration_functions:
+                return True
+            if isinstance(func, cst.Name) and func.value == "getattr" and node.args:
+                return self.is_clean(node.args[0].value)
+            if self.is_aggregate(node):
+                return True
+            key = _string_value(node.args[0].value) if node.args else None
+            if isinstance(func, cst.Attribute) and func.attr.value in ("get", "pop", "getlist", "setdefault") \
+                    and key is not None and _is_constant_name(key):
+                return True  # params.pop("EMAIL"): a setting read by its configuration key
+            if _is_prose(node):
+                return True
+            if isinstance(func, cst.Attribute):
+                return self.is_clean(func.value)  # settings.get("x"), rows.order_by("n")
+            return self.is_config_store(func)  # env("ADMIN_EMAIL")
+        if isinstance(node, cst.Await):
+            return self.is_clean(node.expression)
+        if isinstance(node, cst.IfExp):  # `course.lti_passports if course else []`
+            return self.clean_or_constant(node.body) and self.clean_or_constant(node.orelse)
+        if isinstance(node, cst.BooleanOperation):  # `settings.get("x") or "default"`
+            return self.clean_or_constant(node.left) and self.clean_or_constant(node.right)
+        return _is_prose(node)
+
+    def clean_or_constant(self, node: cst.BaseExpression) -> bool:
+        if _is_literal(node) or (isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.Set)) and not node.elements):
+            return True
+        return self.is_clean(node)
 
     def track_kind(self, name: str, value: Optional[cst.BaseExpression]) -> None:
         kind = self.kind_of(value) if value is not None else None
@@ -793,10 +1105,17 @@ class _Walker:
             return frozenset({Datum("query string", "query", "low", "", _code(node))})
         if attr in self.a.config.dump_attributes:
             return self.dump(node.value, base_taint)
-        if _is_constant_name(attr):
+        if _is_constant_name(attr) or _is_dunder(attr):
             return EMPTY
-        hint = self.a.subject_of(node.value, self.class_name)
-        own = self.a.name_taint(attr, hint, _code(node), node.value)
+        if isinstance(node.value, cst.Name) and node.value.value == "self" and self.class_name:
+            # What earlier methods of the class bound to `self.<attr>`.
+            stored = self.a.class_attr_data.get(self.class_name, {}).get(attr)
+            if stored:
+                return stored
+        if self.is_clean(node):
+            return EMPTY
+        hint, thing = self.owner_hint(node.value)
+        own = self.a.name_taint(attr, hint, _code(node), node.value, thing)
         if own:
             return own
         return EMPTY
@@ -808,10 +1127,12 @@ class _Walker:
                 self.expr(element.slice.value)
         key = _constant_key(node)
         if key is not None:
-            hint = self.a.subject_of(node.value, self.class_name)
+            if not _has_data(base_taint) and self.is_clean(node.value):
+                return EMPTY  # a setting, or a group's key in an aggregate row
+            hint, thing = self.owner_hint(node.value)
             if base_taint and any(d.category in PAYLOAD_CATEGORIES for d in base_taint):
                 hint = hint or "person"
-            own = self.a.name_taint(key, hint, _code(node), node.value)
+            own = self.a.name_taint(key, hint, _code(node), node.value, thing)
             if own:
                 return own
             return EMPTY
@@ -828,9 +1149,12 @@ class _Walker:
             taint = self.expr(arg.value)
             if arg.keyword is not None:
                 keyword = arg.keyword.value
-                if not _has_data(taint) and not _is_literal(arg.value) and not self.is_sanitised(arg.value):
+                if not _has_data(taint) and not _is_literal(arg.value) and not self.is_sanitised(arg.value) \
+                        and not self.is_clean(arg.value):
                     taint = _limit(taint | self.a.name_taint(keyword, None, keyword))
                 args.append((None, keyword, taint))
+            elif arg.star == "**":
+                args.append((None, "**", taint))  # binds the parameters not already bound
             elif arg.star:
                 args.append((None, None, taint))
             else:
@@ -860,6 +1184,11 @@ class _Walker:
                 if spec.carries(pos, keyword) or is_url:
                     carried |= taint
             if spec.family == "http":
+                # `data=urlencode(form)`: a form-encoded body, not a URL; the request is the sink.
+                for (pos, keyword, _), arg in zip(args, node.args):
+                    is_url = bool(spec.url_argument) and (pos in spec.url_argument or keyword in spec.url_argument)
+                    if not is_url:
+                        self.a.drop_hits(_encoder_calls(arg.value), "url")
                 if self.internal_url(node, spec):
                     carried = set()
                 else:
@@ -896,11 +1225,13 @@ class _Walker:
         if method in ("get", "getlist", "pop", "setdefault") and node.args:
             key = _string_value(node.args[0].value)
             if key is not None:
-                hint = self.a.subject_of(func.value, self.class_name)
+                if not _has_data(receiver_taint) and (self.is_clean(func.value) or _is_constant_name(key)):
+                    return EMPTY  # a setting, or a group's key in an aggregate row
+                hint, thing = self.owner_hint(func.value)
                 if receiver_taint and any(d.category in PAYLOAD_CATEGORIES for d in receiver_taint):
                     hint = hint or "person"
                 # A field read by a constant key is that field, whatever else the object holds.
-                return self.a.name_taint(key, hint, _code(node), func.value)
+                return self.a.name_taint(key, hint, _code(node), func.value, thing)
             elif _only_payload(receiver_taint):
                 return EMPTY
         if resolved in config.propagating_functions:
@@ -984,7 +1315,7 @@ class _Walker:
                 self.expr(element.key)
                 key = _string_value(element.key)
                 if key is not None and not _has_data(value_taint) and not _is_literal(element.value) \
-                        and not self.is_sanitised(element.value):
+                        and not self.is_sanitised(element.value) and not self.is_clean(element.value):
                     value_taint = value_taint | self.a.name_taint(key, None, key)
                 out |= value_taint
             else:
@@ -993,9 +1324,10 @@ class _Walker:
 
     def comprehension(self, node, *results: cst.BaseExpression) -> Taint:
         saved = dict(self.env)
+        saved_clean, saved_models, saved_values = set(self.clean), dict(self.models), dict(self.values)
         for_in = node.for_in
         while for_in is not None:
-            self.bind(for_in.target, self.expr(for_in.iter), None)
+            self.bind(for_in.target, self.expr(for_in.iter), for_in.iter)
             for condition in for_in.ifs:
                 self.expr(condition.test)
             for_in = for_in.inner_for_in
@@ -1003,6 +1335,7 @@ class _Walker:
         for result in results:
             out |= self.expr(result)
         self.env = saved
+        self.clean, self.models, self.values = saved_clean, saved_models, saved_values
         return _limit(out)
 
     def expr_ListComp(self, node) -> Taint:
@@ -1067,16 +1400,52 @@ class _Walker:
                 url = arg.value
             elif arg.keyword is None and index in spec.url_argument:
                 url = arg.value
-        text = _leading_literal(url) if url is not None else None
+        positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+        if _last_name(node.func) == "request" and len(positional) > 1 and url is positional[0]:
+            url = positional[1]  # request(method, url, ...)
+        text = self.url_text(url) if url is not None else None
         if text is None:
             return False
         lowered = text.lower()
         if lowered.startswith("/"):
             return True
+        if "://" not in lowered:
+            return False
         host = lowered.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        if host and "." not in host and not host.startswith("["):
+            return True  # a single-label name (`http://forum:4567`): a service on the local network
         return host in ("localhost", "127.0.0.1", "0.0.0.0", "[::1]") or host.endswith(
             (".internal", ".local", ".localhost", ".svc", ".cluster.local")
         )
+
+    def url_text(self, node: cst.BaseExpression, depth: int = 0) -> Optional[str]:
+        """The literal start of a URL, through a variable it was built from.
+
+        `url = f"{service_url}/api"` with `service_url = getattr(settings, "X", "http://forum:4567")`:
+        the configured default says where the service is meant to run.
+        """
+        text = _leading_literal(node)
+        if text is not None or depth > 2:
+            return text
+        head: Optional[cst.BaseExpression] = None
+        if isinstance(node, cst.FormattedString) and node.parts and isinstance(node.parts[0], cst.FormattedStringExpression):
+            head = node.parts[0].expression
+        elif isinstance(node, cst.BinaryOperation):
+            head = node.left
+        elif isinstance(node, cst.Name):
+            head = node
+        if not isinstance(head, cst.Name):
+            return None
+        value = self.values.get(head.value)
+        if isinstance(value, cst.Call):
+            name = _last_name(value.func)
+            if name == "getattr" and len(value.args) >= 3:
+                value = value.args[2].value
+            elif name == "get" and len(value.args) >= 2 and self.is_clean(value):
+                value = value.args[1].value
+            else:
+                return None
+        return self.url_text(value, depth + 1) if value is not None and value is not node else None
 
     # -- results --------------------------------------------------------
     def record_hit(self, spec: SinkSpec, node: cst.CSTNode, spelled: str, taint: Taint) -> None:
@@ -1120,14 +1489,8 @@ def _is_literal(node: Optional[cst.BaseExpression]) -> bool:
     return isinstance(node, cst.Name) and node.value in ("None", "True", "False")
 
 
-def _string_value(node: Optional[cst.BaseExpression]) -> Optional[str]:
-    if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # pragma: no cover
-            return None
-        return value if isinstance(value, str) else None
-    return None
+_string_value = string_value
+
 
 
 def _is_initial(node: cst.Subscript) -> bool:
@@ -1145,6 +1508,56 @@ def _is_initial(node: cst.Subscript) -> bool:
         lower_ok = element.lower is None or (isinstance(element.lower, cst.Integer) and element.lower.value == "0")
         upper = element.upper
         return lower_ok and isinstance(upper, cst.Integer) and upper.value == "1" and element.step is None
+    return False
+
+
+def _encoder_calls(node: cst.BaseExpression) -> List[cst.Call]:
+    """`urlencode(d)` calls an argument is made of (`urlencode(d).encode("utf-8")` too)."""
+    found: List[cst.Call] = []
+    while isinstance(node, (cst.Call, cst.Attribute)):
+        if isinstance(node, cst.Call):
+            if _last_name(node.func) == "urlencode":
+                found.append(node)
+                break
+            node = node.func
+        else:
+            node = node.value
+    return found
+
+
+def _is_dunder(name: str) -> bool:
+    """`__name__`, `__module__`: Python's own metadata about an object, never a person's data."""
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def _is_class_name(node: Optional[cst.BaseExpression]) -> bool:
+    """A CapWords name (`Queue`, `StudentProfile`), not a CONSTANT."""
+    return (
+        isinstance(node, cst.Name) and node.value[:1].isupper() and not _is_constant_name(node.value)
+        and any(c.islower() for c in node.value)
+    )
+
+
+def _has_prose(text: str) -> bool:
+    return any(c.isspace() for c in text.strip()) and any(c.isalpha() for c in text)
+
+
+def _is_prose(node: cst.BaseExpression) -> bool:
+    """A string the program composes from its own words (`f"Course starts on {date}"`).
+
+    Only a template with words and spaces counts: `f"{local}@{domain}"` builds data.
+    """
+    if isinstance(node, cst.FormattedString):
+        return any(isinstance(p, cst.FormattedStringText) and _has_prose(p.value) for p in node.parts)
+    if isinstance(node, cst.ConcatenatedString):
+        return _is_prose(node.left) or _is_prose(node.right)
+    if isinstance(node, cst.SimpleString):
+        value = _string_value(node)
+        return value is not None and _has_prose(value)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Modulo, cst.Add)):
+        return _is_prose(node.left) or (isinstance(node.operator, cst.Add) and _is_prose(node.right))
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
+        return _is_prose(node.func.value)
     return False
 
 

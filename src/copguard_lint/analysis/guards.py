@@ -1118,28 +1118,54 @@ def _fields(cls: type) -> Tuple[str, ...]:
     return found
 
 
+class _TypeTest(dict):
+    """type -> whether it is a subclass of `bases`, learnt once per type.
+
+    libcst's node classes are ABCs, so every `isinstance` that fails takes
+    ABCMeta's slow path; this walk asks millions of them on a large project.
+    """
+
+    def __init__(self, bases: Tuple[type, ...]) -> None:
+        super().__init__()
+        self.bases = bases
+
+    def __missing__(self, kind: type) -> bool:
+        answer = isinstance(kind, type) and issubclass(kind, self.bases)
+        self[kind] = answer
+        return answer
+
+
+_IS_NODE = _TypeTest((cst.CSTNode,))
+_IS_WHITESPACE = _TypeTest(_WHITESPACE)
+_IS_LEAF = _TypeTest(_LEAVES)
+_IS_SCOPE = _TypeTest((cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+
 def _walk_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under `node`, not entering nested functions, classes or lambdas.
 
     Reads libcst's dataclass fields directly (much cheaper than `.children`) and
     skips the purely syntactic ones.
     """
+    is_node, is_whitespace, is_leaf, is_scope = _IS_NODE, _IS_WHITESPACE, _IS_LEAF, _IS_SCOPE
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
+        kind = type(current)
+        if is_scope[kind] and current is not node:
             continue
-        if isinstance(current, _LEAVES):
+        if is_leaf[kind]:
             continue
         children = []
-        for name in _fields(type(current)):
+        for name in _fields(kind):
             value = getattr(current, name, None)
-            if isinstance(value, cst.CSTNode):
-                if not isinstance(value, _WHITESPACE):
+            value_kind = type(value)
+            if is_node[value_kind]:
+                if not is_whitespace[value_kind]:
                     children.append(value)
-            elif isinstance(value, (list, tuple)):
-                children.extend(v for v in value if isinstance(v, cst.CSTNode))
+            elif value_kind is list or value_kind is tuple:
+                children.extend(v for v in value if is_node[type(v)])
         stack.extend(reversed(children))
 
 

@@ -452,9 +452,63 @@ class Vocabulary:
             return None
         return self._subject_run(words, end - 1)[0]
 
+    def is_thing(self, name: str) -> bool:
+        """Whether a name (a class or object name) is a thing that is not a person.
+
+        Its head, ignoring ``obj``/``model``-like carriers, is a non-person
+        owner and no person word owns it: ``Queue``, ``CloudflareBackend``,
+        ``SiteConfig`` -> True; ``UserModel``, ``StudentQueue``, ``Form`` -> False.
+        """
+        words = split_words(name)
+        if not words or self.owner_is_person(name):
+            return False
+        end = len(words)
+        while end > 1 and (
+            words[end - 1] in self._receiver_carriers or words[end - 1] in self._carriers or words[end - 1].isdigit()
+        ):
+            end -= 1
+        if words[end - 1] in self._subjects:  # `EnterpriseCustomer`: a person word owned by a thing
+            return self._subject_run(words, end - 1)[0] is None
+        return words[end - 1] in self._things
+
+    def owner_is_person(self, name: str) -> bool:
+        """Whether some person word in a name owns it (``user_settings``, ``parent_config``).
+
+        Person words right after a non-person owner do not count
+        (``enterprise_customer_config``, ``service_account_settings``).
+        """
+        words = split_words(name)
+        return any(
+            word in self._subjects and self._subject_run(words, position)[0] is not None
+            for position, word in enumerate(words)
+        )
+
     def is_sanitizer(self, name: str) -> bool:
         """Whether a function name ends a data flow (mask_email, hashlib.sha256, len)."""
         return _find_sequence(split_words(name), self._sanitizers) is not None
+
+    def person_words(self) -> FrozenSet[str]:
+        """Every word that names a person (child, adult or anyone), plural forms included."""
+        return frozenset(self._subjects)
+
+    def triggers(self) -> List[Tuple[FrozenSet[str], ...]]:
+        """Words a file must hold for any of its names to be classified as personal data.
+
+        One trigger per phrase, a set per word of it (the last word with its
+        plural forms, as classification matches them); a weak phrase also needs
+        a person word, since it only counts with one (in the name or its
+        owner). For the prefilter (prefilter.py): a file without any trigger
+        can have no personal data by name.
+        """
+        people = frozenset(self._subjects)
+        out: List[Tuple[FrozenSet[str], ...]] = []
+        for phrase in self.phrases.values():
+            sets = [frozenset({word}) for word in phrase.words[:-1]]
+            sets.append(frozenset(_plural_forms(phrase.words[-1])))
+            if phrase.weak and not any(word in self._subjects for word in phrase.words):
+                sets.append(people)
+            out.append(tuple(sets))
+        return out
 
     def explain(self, name: str, subject_hint: Optional[str] = None) -> str:
         """Plain-text account of how ``name`` is classified."""
@@ -520,10 +574,15 @@ class Vocabulary:
         while before >= 0 and words[before] in self._qualifiers:
             before -= 1
         if before >= 0 and words[before] in self._things:
-            return None, (
-                f"word {words[before]!r} before {_quote(run)} names an owner that is not a "
-                f"person: {_quote(words[before : last + 1])} is not a person"
-            )
+            people = [w for w in run if w in self._subjects]
+            if len(people) < 2:
+                return None, (
+                    f"word {words[before]!r} before {_quote(run)} names an owner that is not a "
+                    f"person: {_quote(words[before : last + 1])} is not a person"
+                )
+            # `enterprise_customer_user`: the thing owns the first person word (an
+            # enterprise customer is a business); the head is a person of it.
+            run = run[run.index(people[0]) + 1 :]
         for word in reversed(run):
             kind = self._subjects.get(word)
             if kind in ("child", "adult"):
@@ -661,8 +720,15 @@ class Vocabulary:
                 )
             else:
                 # A strong phrase with other modifiers (billing_email): the
-                # nearest person words further left, if any, give the subject.
+                # nearest person words further left, if any, give the subject;
+                # a thing nearer than any person owns it (`school_billing_email`,
+                # `course_lti_passport`).
                 for position in range(owner - 1, -1, -1):
+                    if core[position] in self._things:
+                        return None, (
+                            f"word {core[position]!r} before {_quote(core[position + 1 : end + 1])} names an "
+                            f"owner that is not a person: the {phrase.label} of a thing, not of a person"
+                        )
                     if core[position] in self._subjects:
                         kind, note = self._subject_run(core, position)
                         if kind is None:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Unio
 
 import libcst as cst
 
+from ..literals import string_value
 from ..data_files import load_data
 from .names import split_words
 
@@ -26,7 +27,7 @@ DataSpec = Union[str, Tuple[Union[str, int], ...]]
 
 # Families an entry may declare. Families other rules own come from sinks.toml;
 # the configuration may add entries to any of them.
-FAMILIES = ("log", "exception", "error-tracker", "http", "url", "analytics", "ads")
+FAMILIES = ("log", "exception", "error-tracker", "http", "url", "analytics", "ads", "ai")
 # Keys an entry may have (checked for entries from the configuration).
 ENTRY_KEYS = frozenset(
     {
@@ -456,14 +457,8 @@ def _last(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
-def _string_value(node: Optional[cst.BaseExpression]) -> Optional[str]:
-    if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # pragma: no cover - malformed literal
-            return None
-        return value if isinstance(value, str) else None
-    return None
+_string_value = string_value
+
 
 
 def module_strings(module: cst.Module) -> Dict[str, str]:
@@ -490,8 +485,12 @@ def module_strings(module: cst.Module) -> Dict[str, str]:
 
 @lru_cache(maxsize=None)
 def default_sinks() -> SinkCatalog:
-    """sinks.toml followed by sdks.toml."""
-    return SinkCatalog.from_data(load_data("sinks.toml")).extended(SinkCatalog.from_data(load_data("sdks.toml")))
+    """sinks.toml followed by sdks.toml and ai_services.toml (hosted AI models, COP106)."""
+    return (
+        SinkCatalog.from_data(load_data("sinks.toml"))
+        .extended(SinkCatalog.from_data(load_data("sdks.toml")))
+        .extended(SinkCatalog.from_data(load_data("ai_services.toml")))
+    )
 
 
 @lru_cache(maxsize=16)

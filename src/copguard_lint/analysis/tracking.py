@@ -32,6 +32,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Seque
 
 import libcst as cst
 
+from ..literals import string_value
 from ..findings import Span
 from ..imports import dotted
 from ..rule import Analysis
@@ -1198,14 +1199,8 @@ def _norm(key: str) -> str:
     return key.replace("_", "").replace("-", "").lower()
 
 
-def _string(node: Optional[cst.BaseExpression]) -> Optional[str]:
-    if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # pragma: no cover
-            return None
-        return value if isinstance(value, str) else None
-    return None
+_string = string_value
+
 
 
 def _literal(node: Optional[cst.BaseExpression], names: Optional[Mapping[str, Any]] = None) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Callable, Dict
 
-from ..engine import RunResult
 from . import github, gitlab, json_format, sarif, text
 
 Reporter = Callable[..., str]

@@ -37,6 +37,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
+from ..literals import string_value
 from ..analysis.collection import CREATE, SESSION, Collection, CollectionAnalysis
 from ..analysis.entrypoints import FACT_SCHEMA, EntryPoint, EntryPointAnalysis
 from ..analysis.flow import Datum, _vocabulary_for, absolute_callee, module_name
@@ -132,7 +133,8 @@ class MissingAgeGate(AgeAssuranceRule):
     summary = "Personal data is collected at a request handler before the user's age is established"
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
-    clauses = ("KH-COP-2.3", "KH-COP-4.2", "ITU-COP-FC.1", "UK-AADC-3", "COPPA-312.5", "GDPR-8.1", "CA-AADC-A5")
+    clauses = ("KH-COP-2.3", "KH-COP-4.2", "ITU-COP-FC.1", "UK-AADC-3", "COPPA-312.5", "GDPR-8.1", "CA-AADC-A5",
+               "COPPA-312.2.DIRECTED", "DSA-28.GL-AGE", "COPPA-312.2.PI-COMBINED")
 
     def finish(self) -> None:
         settings = self.ctx.settings
@@ -459,7 +461,7 @@ class WeakAgeGate(AgeAssuranceRule):
     summary = "An age gate uses a threshold below the consent age, or its result is never enforced"
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
-    clauses = ("KH-COP-2.3", "UK-AADC-3", "COPPA-312.5", "GDPR-8.1", "ITU-COP-FC.1")
+    clauses = ("KH-COP-2.3", "UK-AADC-3", "COPPA-312.5", "GDPR-8.1", "ITU-COP-FC.1", "DSA-28.GL-AGE")
 
     def finish(self) -> None:
         consent_age = self.ctx.settings.consent_age
@@ -528,7 +530,7 @@ class WeakAgeGate(AgeAssuranceRule):
                     if CONSENT in vocab.name_kinds(name) or vocab.is_consent_request(name):
                         return True
                 elif isinstance(node, cst.SimpleString):
-                    text = (node.evaluated_value if isinstance(node.evaluated_value, str) else "").lower()
+                    text = (string_value(node) or "").lower()
                     words = set(text.replace("'", " ").split())
                     if words & {"consent", "parental", "parent", "parents", "guardian", "guardians"}:
                         return True

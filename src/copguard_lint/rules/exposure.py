@@ -9,9 +9,9 @@ consent request, a teacher's name) never counts.
 
 from __future__ import annotations
 
-from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import ClassVar, Dict, Iterable, List, Sequence, Tuple
 
-from ..analysis.flow import Datum, FlowAnalysis, SinkHit
+from ..analysis.flow import Datum, FlowAnalysis, SinkHit, flow_triggers
 from ..findings import Confidence, Severity
 from ..rule import ProjectFinding, Rule
 
@@ -85,6 +85,11 @@ class ExposureRule(Rule):
     family: ClassVar[str] = ""
     requires = (FlowAnalysis,)
 
+    @classmethod
+    def triggers(cls, settings):
+        """A finding needs personal data in the file: the flow analysis's triggers."""
+        return flow_triggers(settings)
+
     def finish(self) -> None:
         analysis = self.ctx.analysis(FlowAnalysis)
         if analysis.config.is_test_module(self.ctx.path):
@@ -142,7 +147,10 @@ class ChildDataInLogs(ExposureRule):
     summary = "A child's personal data is written to a log, print() or warnings"
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
-    clauses = ("KH-COP-4.1", "COPPA-312.8", "UK-AADC-8", "ITU-COP-KA3")
+    clauses = (
+        "KH-COP-4.1", "COPPA-312.8", "UK-AADC-8", "ITU-COP-KA3",
+        "COPPA-312.2.PI-CONTACT", "COPPA-312.2.PI-MEDIA", "COPPA-312.2.PI-BIOMETRIC",
+    )
     family = "log"
 
 
@@ -154,7 +162,7 @@ class ChildDataInExceptions(ExposureRule):
     summary = "A child's personal data is put in an exception message or exception log"
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
-    clauses = ("KH-COP-4.1", "COPPA-312.8")
+    clauses = ("KH-COP-4.1", "COPPA-312.8", "COPPA-312.2.PI-CONTACT")
     family = "exception"
 
 
@@ -166,7 +174,10 @@ class ChildDataToErrorTracker(ExposureRule):
     summary = "A child's personal data is sent to an error tracker or observability service"
     severity = Severity.HIGH
     confidence = Confidence.HIGH
-    clauses = ("KH-COP-4.1", "KH-COP-4.2", "UK-AADC-9", "COPPA-312.8", "COPPA-312.5.B")
+    clauses = (
+        "KH-COP-4.1", "KH-COP-4.2", "UK-AADC-9", "COPPA-312.8", "COPPA-312.5.B",
+        "COPPA-312.2.PI-CONTACT", "COPPA-312.2.PI-BIOMETRIC",
+    )
     family = "error-tracker"
 
 
@@ -178,7 +189,10 @@ class ChildDataToThirdPartyHttp(ExposureRule):
     summary = "A child's personal data is sent over HTTP to an external service"
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
-    clauses = ("KH-COP-4.2", "UK-AADC-9", "COPPA-312.5.B", "CA-AADC-B3")
+    clauses = (
+        "KH-COP-4.2", "UK-AADC-9", "COPPA-312.5.B", "CA-AADC-B3",
+        "COPPA-312.2.PI-CONTACT", "COPPA-312.2.PI-MEDIA", "COPPA-312.2.PI-BIOMETRIC",
+    )
     family = "http"
 
 
@@ -190,7 +204,7 @@ class ChildDataInUrlOrCookie(ExposureRule):
     summary = "A child's personal data is placed in a URL, redirect or cookie"
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
-    clauses = ("KH-COP-4.1", "COPPA-312.8")
+    clauses = ("KH-COP-4.1", "COPPA-312.8", "COPPA-312.2.PI-CONTACT")
     family = "url"
 
 
@@ -234,11 +248,12 @@ def cross_file_hits(project) -> List[Tuple[object, str, str, List[Datum], str]]:
             sink = dict(sink)
             data: List[Datum] = []
             params = list(summary.get("params"))
+            bound = (int(call.get("positional") or 0), frozenset(call.get("keywords") or ()))
             for arg in call.get("args"):
                 arg = dict(arg)
                 if argument_matches(
                     arg.get("position"), arg.get("keyword"), sink["index"], sink["name"],
-                    sink.get("kind", "normal"), params,
+                    sink.get("kind", "normal"), params, bound,
                 ):
                     data.extend(Datum(*item) for item in arg["data"])
             if data:

@@ -1,9 +1,11 @@
 """COP4xx: safety features a project with user-to-user features must have.
 
-Every rule here is about what a project lacks, so every rule is a project
+Almost every rule here is about what a project lacks, so it is a project
 rule: it runs over the facts of the whole scanned tree, with `copguard check`
 only. The flake8 plugin sees one file at a time and runs per-file rules only,
-so it never reports these.
+so it never reports these. COP407 (report reasons with none for a child's
+safety) is the exception: a reason list is whole in the file that declares it,
+so it is a per-file rule and runs in flake8 too.
 
 The facts come from `analysis/features.py`: user-to-user features (models and
 handlers for messaging, comments, posts, friend requests, follows, invites,
@@ -23,8 +25,10 @@ from ..analysis.features import (
     FACT_FUNC,
     FACT_HELP,
     FACT_MODEL,
+    FACT_REPORT_USE,
     FACT_SUMMARY,
     TRAIT_BLOCK,
+    TRAIT_FILTER,
     TRAIT_HELP,
     TRAIT_SCAN,
     FeatureAnalysis,
@@ -33,8 +37,9 @@ from ..analysis.features import (
     words,
 )
 from ..analysis.flow import absolute_callee
+from ..analysis.report_reasons import ReasonList, find_reason_lists, reason_vocabulary
 from ..findings import Confidence, Fact, Severity
-from ..rule import ProjectFinding, ProjectRule
+from ..rule import ProjectFinding, ProjectRule, Rule
 
 # `tasks.notify.delay(...)`: a Celery-style call runs the function it is an attribute of.
 _INVOCATION_SUFFIXES = ("delay", "apply_async", "s", "si", "send", "spawn", "defer", "enqueue", "run", "__call__")
@@ -94,6 +99,7 @@ class SafetyIndex:
     help_settings: List[Fact] = field(default_factory=list)
     help_global: List[Fact] = field(default_factory=list)
     media_defaults: List[Fact] = field(default_factory=list)
+    content_held: List[Fact] = field(default_factory=list)
     functions: Dict[str, Function] = field(default_factory=dict)
     located: List[Function] = field(default_factory=list)
     models: Dict[str, Fact] = field(default_factory=dict)
@@ -141,6 +147,8 @@ class SafetyIndex:
                 self.features.append(Item("profiles", shown, "field", fact, 2))
             elif role == "media-default":
                 self.media_defaults.append(fact)
+            elif role == "content-held":
+                self.content_held.append(fact)
         block_models = {item.name for item in self.blocks if item.what == "model"}
         self.blocks = [i for i in self.blocks if not (i.what == "field" and i.fact.get("model") in block_models)]
         for fact in project.facts(FACT_HELP):
@@ -490,7 +498,8 @@ class UploadWithoutScanning(SafetyRule):
     summary = "User media is stored or published without CSAM scanning or moderation"
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
-    clauses = ("KH-COP-1.2", "KH-COP-1.3", "ITU-COP-KA2", "ITU-COP-FC.5")
+    # ITU Feature A (storage and hosting): its checklist asks hosts to keep CSAM off their storage.
+    clauses = ("KH-COP-1.2", "KH-COP-1.3", "ITU-COP-KA2", "ITU-COP-FC.5", "ITU-COP-FA")
 
     def findings(self, index: SafetyIndex) -> Iterable[ProjectFinding]:
         uploads = [f for f in index.located if f.fact.get("upload")]
@@ -557,4 +566,245 @@ class ReportWithoutHelp(SafetyRule):
             ))
 
 
-SAFETY_RULES = (NoReportMechanism, NoBlockMechanism, SendIgnoresBlock, UploadWithoutScanning, ReportWithoutHelp)
+# Features whose items are text one user writes for others to read.
+_WRITTEN = ("messaging", "comments", "posts")
+
+
+class PublishedWithoutFilter(SafetyRule):
+    """User-written messages, comments or posts delivered with no filter or moderation step.
+
+    Project rule (the whole scanned tree; `copguard check` only, not flake8).
+    Publish paths are request handlers and views that create a message,
+    comment or post model of the project, or are named for sending or posting
+    one. A path is filtered when the handler, a helper it calls (in any file)
+    or every one of its callers checks the text (a word filter, `censor`,
+    a toxicity classifier, a moderation API, any COP404 moderation hook) or
+    puts it in an approval state (`is_approved`, `"pending_review"`), or when
+    the model itself holds new items (`is_approved = BooleanField(default=False)`).
+    Reporting after the fact (COP401) is not a filter: it needs a child to
+    have seen the content first. Spam checks are not counted either.
+
+    When no filter exists anywhere in the project, one finding per feature
+    (messages, comments, posts) names the other paths; when some publish paths
+    are filtered, each path that bypasses the filter is reported. A filter that
+    exists but is on no publish path copguard can follow (a pipeline loaded
+    from settings, a signal handler) silences the rule: out of sight is not absent.
+    """
+
+    code = "COP406"
+    name = "user-content-without-filter"
+    summary = "Messages, comments or posts reach other users with no content filter or moderation step"
+    severity = Severity.MEDIUM
+    confidence = Confidence.LOW
+    clauses = ("KH-COP-3.2", "ITU-COP-FC.5", "DSA-28.GL-MODERATION")
+
+    def findings(self, index: SafetyIndex) -> Iterable[ProjectFinding]:
+        held_models = {fact.get("model") for fact in index.content_held}
+        candidates: List[Function] = []
+        for function in index.located:
+            fact = function.fact
+            named = fact.get("named") or ""
+            if named in ("report", "block") or not (fact.get("handler") or fact.get("view")):
+                continue
+            models = [index.models[c] for c in fact.get("creates") or () if c in index.models]
+            # A Conversation or ChatRoom with no text field is a container, not something a user wrote.
+            written = [m.get("name") for m in models if m.get("category") in _WRITTEN and m.get("text_fields")]
+            if written and all(c in held_models for c in written):
+                continue  # the model holds every new item for approval
+            if written or (named in _WRITTEN and not any(m.get("category") in _WRITTEN for m in models)):
+                candidates.append(function)
+        if not candidates:
+            return
+        failing = [c for c in index.unguarded(candidates, TRAIT_FILTER) if not index.guarded(c.full, TRAIT_SCAN)]
+        if not failing:
+            return
+        anywhere = any(
+            TRAIT_FILTER in f.traits or TRAIT_SCAN in f.traits for f in index.functions.values()
+        ) or bool(held_models)
+        if anywhere:
+            # A filter exists. Paths that bypass it are reported only when copguard can see it on
+            # another publish path; a filter it cannot reach from any (a pipeline loaded from
+            # settings, a signal handler) may well be on these paths too.
+            reported = {f.full for f in failing}
+            if any(c.full not in reported and not (index.callers(c.full) & reported) for c in candidates):
+                for function in failing:
+                    yield ProjectFinding.at(function.fact, self._message(index, function, [], bypass=True))
+            return
+        by_kind: Dict[str, List[Function]] = {}
+        for function in failing:
+            by_kind.setdefault(self._kind(index, function), []).append(function)
+        for kind in _WRITTEN:
+            group = by_kind.get(kind)
+            if group:
+                yield ProjectFinding.at(group[0].fact, self._message(index, group[0], group[1:], bypass=False))
+
+    @staticmethod
+    def _kind(index: SafetyIndex, function: Function) -> str:
+        # What it creates says more than its name (`reply()` creating a Message is messaging).
+        kinds = sorted(
+            {index.models[c].get("category") for c in function.fact.get("creates") or ()
+             if c in index.models and index.models[c].get("text_fields")} & set(_WRITTEN),
+            key=_WRITTEN.index,
+        )
+        named = function.fact.get("named") or ""
+        return kinds[0] if kinds else (named if named in _WRITTEN else "posts")
+
+    def _message(self, index: SafetyIndex, function: Function, others: Sequence[Function], bypass: bool) -> str:
+        v = index.vocabulary
+        fact = function.fact
+        kind = self._kind(index, function)
+        created = [c for c in fact.get("creates") or () if c in index.models
+                   and index.models[c].get("category") in _WRITTEN and index.models[c].get("text_fields")]
+        what = f"creates a {created[0]}" if created else f"publishes a {_item(v, kind)}"
+        also = ""
+        if others:
+            shown = ", ".join(f"{o.fact.get('name')}()" for o in others[:3])
+            more = f" (+{len(others) - 3} more)" if len(others) > 3 else ""
+            also = f"; so do {shown}{more}"
+        if bypass:
+            lead = (f"{fact.get('name')}() {what} that other users will read, but neither it nor a helper it "
+                    f"calls filters the text or holds it for approval, although the project filters other paths")
+        else:
+            lead = (f"{fact.get('name')}() {what} that other users will read, and the project has no content "
+                    f"filter or moderation step for {_label(v, kind)} at all: no word filter, classifier or "
+                    f"moderation API, no approval state{also}")
+        return (
+            f"{lead}. Sexual messages, grooming and bullying reach a child before anyone can report them: "
+            f"check the text before it is delivered (a word or image filter, a toxicity classifier or a "
+            f"moderation API) and hold what it flags for a moderator, here or in a helper this handler calls"
+        )
+
+
+class ReportReasonsMissChildSafety(Rule):
+    """A list of report reasons with abuse reasons but none for a child's safety.
+
+    Per-file rule: runs with `copguard check` and in the flake8 plugin. What
+    makes a list a list of report reasons is in `analysis/report_reasons.py`:
+    where it lives (a reason field of a Report/Flag/Complaint class, or a name
+    like `REPORT_REASONS`) and what it holds (two or more entries, one naming a
+    harm such as spam, harassment or hate). It is reported when no entry is
+    about child sexual abuse or exploitation, grooming or a child in danger,
+    in the words of the value, the label or the enum member.
+    """
+
+    code = "COP407"
+    name = "report-reasons-miss-child-safety"
+    summary = "Report reasons (spam, harassment...) include none for child sexual abuse, grooming or a child in danger"
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    # KH-COP-2.1's signal: "report-reason enum/choices include child sexual exploitation and grooming".
+    clauses = ("KH-COP-2.1", "KH-COP-3.3", "DSA-28.GL-MODERATION")
+    prefilter = ("report", "flag", "complaint", "abuse")
+
+    def finish(self) -> None:
+        if is_test_path(self.ctx.path):
+            return
+        vocabulary = reason_vocabulary()
+        for reasons in find_reason_lists(self.ctx.module, vocabulary):
+            if reasons.missing_child_safety(vocabulary):
+                self.report(reasons.node, self._message(reasons))
+
+    @staticmethod
+    def _message(reasons: ReasonList) -> str:
+        shown = ", ".join(_short(s) for s in reasons.shown[:6] if s) or "numbered entries"
+        if len(reasons.shown) > 6:
+            shown += f" (+{len(reasons.shown) - 6} more)"
+        owner = reasons.name.split(".", 1)[0]
+        where = reasons.name if not reasons.holder or reasons.holder == owner else \
+            f"{reasons.name} (used by {reasons.holder})"
+        return (
+            f"{where} lists the reasons a user can give when reporting ({shown}), but none is about a child's "
+            f"safety: no reason for child sexual abuse or exploitation, grooming (an adult asking a child for "
+            f"photos or to meet) or a child in danger. A child, or an adult who sees it, has to file the most "
+            f"urgent reports under spam or \"other\", where they wait in the ordinary queue. Add a reason such as "
+            f"(\"child_safety\", \"A child is being groomed, sexually exploited or is in danger\") and send those "
+            f"reports to urgent review"
+        )
+
+
+def _short(entry: str) -> str:
+    """An entry as the message shows it: a label's first words (`Spam | Exists only to...` -> `Spam`)."""
+    text = entry.split("|", 1)[0].strip()
+    return text if len(text) <= 32 else text[:29].rstrip() + "..."
+
+
+_ABSTRACT = ("abstract", "base", "mixin")
+
+
+class ReportsNeverHandled(SafetyRule):
+    """A report model that users file into and nothing ever reads back or acts on.
+
+    Project rule (the whole scanned tree; `copguard check` only, not flake8).
+    A stored report model (Django, SQLAlchemy, SQLModel, documents; not a
+    request schema) counts as handled when, outside tests, any of these exist:
+    it is registered with an admin site (`admin.site.register`,
+    `@admin.register`, Flask-Admin `ModelView`) or named in the body of a view
+    or admin class that is not a form, serializer or create view; a function
+    names it more often than it constructs it (a query, `get_object_or_404`,
+    a type annotation), or reaches its rows through a relation
+    (`post.reports`, `comment.flag_set`), and does not file reports itself;
+    a function sets a decision on a report object (`report.status = ...`, `flag.resolved_at`);
+    or a function or view is named for handling reports (`resolve_report`,
+    `report_queue`, `DeleteReport`). Otherwise reports are written and never
+    seen, and the rule fires on the model.
+    """
+
+    code = "COP408"
+    name = "reports-never-handled"
+    summary = "User reports are stored, but no moderation view, admin or task ever reads or resolves them"
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    clauses = ("UK-AADC-6", "CA-AADC-A9", "DSA-28.GL-MODERATION", "KH-COP-3.3")
+
+    def check(self, project) -> Iterable[ProjectFinding]:
+        index = SafetyIndex.of(project)
+        models: Dict[str, Item] = {}
+        for item in index.reports:
+            if item.what != "model" or item.fact.get("framework") not in _PERSISTENT:
+                continue
+            if any(w in _ABSTRACT for w in words(item.name)):
+                continue
+            models.setdefault(item.name, item)
+        if not models:
+            return
+        handled: Set[str] = set()
+        for fact in project.facts(FACT_REPORT_USE):
+            if not is_test_path(fact.path):
+                handled.add(fact.get("model"))
+        # `post.reports`, `comment.flag_set`: report rows reached through a relation.
+        reached_as: Dict[str, str] = {f"{name.lower()}_set": name for name in models}
+        for fact in project.facts(FACT_FIELD):
+            if fact.get("role") == "report-relation" and fact.get("model") in models and not is_test_path(fact.path):
+                reached_as[fact.get("name")] = fact.get("model")
+        any_decision = False
+        for kind in (FACT_FUNC, FACT_SUMMARY):
+            for fact in project.facts(kind):
+                if is_test_path(fact.path):
+                    continue
+                creates = set(fact.get("creates") or ())
+                if creates & set(models):
+                    continue  # the filing path: a duplicate check there is not moderation
+                handled.update(fact.get("report_reads") or ())
+                handled.update(reached_as[a] for a in fact.get("report_attrs") or () if a in reached_as)
+                if fact.get("report_decides") or fact.get("report_handler"):
+                    any_decision = True
+        if any_decision:
+            return  # staff act on report objects somewhere: copguard cannot tell which model they are
+        for name, item in sorted(models.items(), key=lambda kv: (kv[1].fact.path, kv[1].fact.line)):
+            if name in handled:
+                continue
+            yield ProjectFinding.at(item.fact, (
+                f"{name} in {item.fact.path} stores users' reports, but no code reads them back or acts on them: "
+                f"it is not registered with an admin site, no view, task or command queries it apart from the "
+                f"code that files reports, and nothing sets a report's status or is named for resolving one. A "
+                f"child who reports grooming or bullying is told it was received while nobody ever sees it, and "
+                f"the account goes on. Give moderators a queue of open reports (a Django admin registration, or a "
+                f"staff-only view listing them) with actions that resolve a report, hide the content or suspend "
+                f"the account, and let the reporter know the outcome"
+            ))
+
+
+SAFETY_RULES = (
+    NoReportMechanism, NoBlockMechanism, SendIgnoresBlock, UploadWithoutScanning, ReportWithoutHelp,
+    PublishedWithoutFilter, ReportReasonsMissChildSafety, ReportsNeverHandled,
+)

@@ -1,0 +1,14 @@
+"""What the app does for the user without being asked: feeds, notifications, chat signals."""
+from .extensions import db
+
+
+class FeedPreferences(db.Model):
+    __tablename__ = "feed_preferences"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), unique=True, nullable=False)
+    autoplay_videos = db.Column(db.Boolean, default=True, nullable=False)
+    push_notifications = db.Column(db.Boolean, default=True, nullable=False)
+    read_receipts = db.Column(db.Boolean, default=True, nullable=False)
+    personalised_feed = db.Column(db.Boolean, default=True, nullable=False)
+    homework_reminders_hour = db.Column(db.Integer, default=17, nullable=False)
