@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type, TypeVar, Union
 
 import libcst as cst
@@ -53,6 +54,9 @@ class FileContext:
         self.facts: List[PendingFact] = []
         self._analyses: Dict[type, "Analysis"] = {}
         self._imports: Optional[ImportTable] = None
+        # CPython's tree of the same source, when the engine already parsed it
+        # (nesting.py does, for files long enough to be deep); None otherwise.
+        self.python_tree: Optional[ast.Module] = None
 
     # -- shared helpers -------------------------------------------------
     @property

@@ -24,7 +24,7 @@ from .context import FileContext
 from .findings import FileError, FileResult, Finding, Severity, Span, SuppressionComment
 from .fingerprint import fingerprint, normalise_line
 from .globs import matches_any
-from .nesting import nesting_problem
+from .nesting import measure as measure_nesting
 from .prefilter import Prefilter, build_prefilter, identifiers_in, link_fields, linked_names
 from .project import Project
 from .registry import is_selected, split_rules
@@ -159,7 +159,7 @@ class Engine:
             problem = _cheap_syntax_check(text)
             if problem is None:
                 return FileResult(display, suppressions=comments, parsed=False)
-        too_deep = nesting_problem(text)
+        too_deep, python_tree = measure_nesting(text)
         if too_deep is not None:
             return self._unanalysable(display, too_deep, comments=comments)
         try:
@@ -175,12 +175,18 @@ class Engine:
             return self._unanalysable(
                 display, f"parser failed: {type(error).__name__}: {_first_line(str(error))}", comments=comments
             )
-        return self._lint_module(display, text, module, comments)
+        return self._lint_module(display, text, module, comments, python_tree)
 
     def _lint_module(
-        self, display: str, text: str, module: cst.Module, comments: Tuple[SuppressionComment, ...]
+        self,
+        display: str,
+        text: str,
+        module: cst.Module,
+        comments: Tuple[SuppressionComment, ...],
+        python_tree: Optional[ast.Module] = None,
     ) -> FileResult:
         ctx = FileContext(display, text, module, self.settings)
+        ctx.python_tree = python_tree
         active = [analysis(ctx) for analysis in self.analyses]
         for analysis in active:
             ctx.add_analysis(analysis)

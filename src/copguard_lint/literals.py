@@ -19,6 +19,9 @@ import libcst as cst
 
 @lru_cache(maxsize=1 << 14)
 def _evaluate(literal: str) -> Union[str, bytes, None]:
+    plain = _plain_body(literal)
+    if plain is not None:
+        return plain
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes ("\d") warn; the value is still right
@@ -26,6 +29,28 @@ def _evaluate(literal: str) -> Union[str, bytes, None]:
     except Exception:  # noqa: BLE001 - a literal libcst accepted but Python does not
         return None
     return value if isinstance(value, (str, bytes)) else None
+
+
+def _plain_body(literal: str) -> Optional[str]:
+    """The value of a str literal that needs no decoding (no escapes, no bytes), without compiling it.
+
+    Most literals are like that (names, keys, messages, docstrings); the rest,
+    and anything unusual, go through `ast.literal_eval`. CR characters inside a
+    literal are left to Python, which reads them as newlines.
+    """
+    start = 0
+    while start < len(literal) and literal[start] not in "\'\"":
+        start += 1
+    prefix = literal[:start].lower()
+    if prefix.strip("ru") or "b" in prefix:
+        return None
+    quote = literal[start : start + 3] if literal[start : start + 3] in ('"""', "'''") else literal[start : start + 1]
+    if not quote or len(literal) < start + 2 * len(quote) or not literal.endswith(quote):
+        return None
+    body = literal[start + len(quote) : len(literal) - len(quote)]
+    if "\r" in body or ("\\" in body and "r" not in prefix):
+        return None
+    return body
 
 
 def string_value(node: Optional[cst.BaseExpression]) -> Optional[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import warnings
-from typing import Optional
+from typing import List, Optional, Tuple
 
 # Deeper than any hand-written code; low enough that libcst parses it in well
 # under a second and the engine's recursion limit covers the analysis passes.
@@ -28,36 +28,63 @@ def nesting_problem(text: str, limit: int = MAX_NESTING) -> Optional[str]:
     Text that CPython cannot parse at all is left to libcst (it may be newer
     syntax than the running interpreter knows) and to the syntax-error report.
     """
+    return measure(text, limit)[0]
+
+
+def measure(text: str, limit: int = MAX_NESTING) -> Tuple[Optional[str], Optional[ast.Module]]:
+    """(why `text` is too deeply nested, or None; CPython's tree of it, if it was parsed).
+
+    The tree is handed on so that analyses needing CPython's positions do not
+    parse the file a second time.
+    """
     if len(text) < limit:
-        return None  # every level of nesting takes at least one character
+        return None, None  # every level of nesting takes at least one character
     too_deep = f"too deeply nested for the parser (expressions more than {limit} levels deep)"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except (RecursionError, MemoryError):  # CPython's own depth limits, far above `limit`
-        return too_deep
+        return too_deep, None
     except (SyntaxError, ValueError):
-        return None
-    return too_deep if _depth(tree, limit) > limit else None
+        return None, None
+    return (too_deep if _too_deep(tree, text, limit) else None), tree
 
 
-def _depth(tree: ast.AST, limit: int) -> int:
-    """The depth of the tree libcst would build, stopping early once past `limit`.
+_STATEMENT_LEVEL = (ast.stmt, ast.excepthandler, ast.match_case, ast.mod) if hasattr(ast, "match_case") else (
+    ast.stmt, ast.excepthandler, ast.mod
+)
+
+
+def _too_deep(tree: ast.AST, text: str, limit: int) -> bool:
+    """Whether the tree libcst would build is deeper than `limit`.
 
     CPython keeps `a or b or c` as one node with a list of values; libcst nests
     it one level per operator, so each extra value counts as a level here.
+    An expression cannot be deeper than twice its length in characters (every
+    level below a statement spells at least one character of its own, give or
+    take a wrapper node), so subtrees too short to reach the limit from where
+    they stand are not walked: most of a file's expressions are a few
+    characters long. Their length comes from CPython's positions (UTF-8 bytes,
+    never fewer than characters).
     """
-    deepest = 0
+    line_sizes: Optional[List[int]] = None
     stack = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         if isinstance(node, ast.BoolOp):
             depth += len(node.values) - 1
-        if depth > deepest:
-            deepest = depth
-            if deepest > limit:
-                return deepest
+        if depth > limit:
+            return True
         for child in ast.iter_child_nodes(node):
+            if not isinstance(child, _STATEMENT_LEVEL) and getattr(child, "end_lineno", None) is not None:
+                if line_sizes is None:
+                    line_sizes = [len(line.encode("utf-8", "surrogatepass")) + 1 for line in text.split("\n")]
+                if child.lineno == child.end_lineno:
+                    size = (child.end_col_offset or 0) - child.col_offset
+                else:
+                    size = sum(line_sizes[child.lineno - 1 : child.end_lineno])
+                if depth + 2 * size + 2 <= limit:
+                    continue
             stack.append((child, depth + 1))
-    return deepest
+    return False

@@ -876,7 +876,7 @@ class TrackingAnalysis(Analysis):
             if guard.guarded:
                 continue
             if locator is None:
-                locator = _CallLocator(self.ctx.source)
+                locator = _CallLocator(self.ctx.source, self.ctx.python_tree)
             anchor = locator.span(caller, spelled, ordinal) or node
             self.ctx.record(
                 FACT_CALL, anchor, module=self.module, package=self.is_package, callee=callee, spelled=spelled,
@@ -1317,22 +1317,25 @@ class _CallLocator:
     bodies) is left out here too.
     """
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, tree: Any = None) -> None:
         self._calls: Optional[Dict[Tuple[str, str], List[Any]]] = None
         self._source = source
+        self._tree = tree  # CPython's tree of `source`, if the engine already has one
 
     def span(self, function: str, spelled: str, ordinal: int) -> Optional[Span]:
         if self._calls is None:
             self._calls = {}
-            try:
-                import ast
-                import warnings
+            tree = self._tree
+            if tree is None:
+                try:
+                    import ast
+                    import warnings
 
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    tree = ast.parse(self._source)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return None
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        tree = ast.parse(self._source)
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    return None
             self._collect(tree.body, [], "")
             for calls in self._calls.values():
                 calls.sort(key=lambda c: (c.lineno, c.col_offset))
