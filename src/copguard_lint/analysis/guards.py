@@ -738,6 +738,8 @@ class GuardAnalysis(Analysis):
             self._summaries = {}
             entries = self.entry_points
             for _ in range(2):  # helpers calling helpers
+                if _ and not self._summaries:
+                    break  # nothing to call: a second pass would find nothing new
                 for qualname, function in entries.functions.items():
                     summary = self._summarise_function(function)
                     if summary is not None:
