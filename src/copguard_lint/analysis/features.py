@@ -109,6 +109,30 @@ def contains_phrase(haystack: Words, phrase: Words) -> bool:
     return False
 
 
+_PHRASE_INDEXES: Dict[int, Tuple[Tuple[Words, ...], Dict[str, Tuple[Words, ...]]]] = {}
+
+
+def contains_any_phrase(haystack: Words, phrases: Tuple[Words, ...]) -> bool:
+    """Whether any of `phrases` occurs in `haystack`: `any(contains_phrase(...))`, indexed.
+
+    The phrases are indexed by their first word once per tuple, so an
+    identifier costs one dict lookup per word instead of a scan of every phrase.
+    """
+    cached = _PHRASE_INDEXES.get(id(phrases))
+    if cached is None or cached[0] is not phrases:
+        index: Dict[str, List[Words]] = {}
+        for phrase in phrases:
+            if phrase:
+                index.setdefault(phrase[0], []).append(phrase)
+        cached = _PHRASE_INDEXES[id(phrases)] = (phrases, {k: tuple(v) for k, v in index.items()})
+    by_first = cached[1]
+    for start, word in enumerate(haystack):
+        for phrase in by_first.get(word, ()):
+            if haystack[start : start + len(phrase)] == phrase:
+                return True
+    return False
+
+
 # -- vocabulary -------------------------------------------------------------------
 
 
@@ -356,7 +380,7 @@ class FeatureVocabulary:
         if key not in self._cache:
             w = words(identifier)
             hit = any(word in self.block_words for word in w) and not any(word in self.block_exclude for word in w)
-            hit = hit or any(contains_phrase(w, p) for p in self.block_extra)
+            hit = hit or contains_any_phrase(w, self.block_extra)
             self._cache[key] = hit
         return self._cache[key]
 
@@ -364,14 +388,14 @@ class FeatureVocabulary:
         key = ("help", identifier)
         if key not in self._cache:
             w = words(identifier)
-            self._cache[key] = any(contains_phrase(w, p) for p in self.help_phrases)
+            self._cache[key] = contains_any_phrase(w, self.help_phrases)
         return self._cache[key]
 
     def is_hold(self, identifier: str) -> bool:
         key = ("hold", identifier)
         if key not in self._cache:
             w = words(identifier)
-            self._cache[key] = any(contains_phrase(w, p) for p in self.hold_phrases)
+            self._cache[key] = contains_any_phrase(w, self.hold_phrases)
         return self._cache[key]
 
     def is_scan_call(self, name: str) -> bool:
@@ -379,8 +403,8 @@ class FeatureVocabulary:
         if key not in self._cache:
             w = words(name)
             hit = not any(word in self.scan_exclude for word in w) and (
-                any(contains_phrase(w, p) for p in self.scan_phrases)
-                or any(contains_phrase(w, p) for p in self.hold_phrases)
+                contains_any_phrase(w, self.scan_phrases)
+                or contains_any_phrase(w, self.hold_phrases)
             )
             self._cache[key] = hit
         return self._cache[key]
@@ -390,7 +414,7 @@ class FeatureVocabulary:
         key = ("filter", name)
         if key not in self._cache:
             w = words(name)
-            self._cache[key] = any(contains_phrase(w, p) for p in self.filter_phrases)
+            self._cache[key] = contains_any_phrase(w, self.filter_phrases)
         return self._cache[key]
 
     def is_filter_hold(self, identifier: str) -> bool:
@@ -398,7 +422,7 @@ class FeatureVocabulary:
         key = ("filter-hold", identifier)
         if key not in self._cache:
             w = words(identifier)
-            self._cache[key] = any(contains_phrase(w, p) for p in self.filter_hold_phrases)
+            self._cache[key] = contains_any_phrase(w, self.filter_hold_phrases)
         return self._cache[key]
 
     def is_text_field(self, field_name: str) -> bool:
