@@ -7,7 +7,6 @@ import os
 import shutil
 import stat
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest

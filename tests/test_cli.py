@@ -12,7 +12,7 @@ import pytest
 
 from copguard_lint import __version__
 from copguard_lint import cli as cli_module
-from helpers import lines_of, run_process, write_tree
+from helpers import run_process, write_tree
 
 FINDING_KEYS = {"rule", "path", "line", "column", "end_line", "end_column", "severity", "message", "clauses",
                 "fingerprint"}

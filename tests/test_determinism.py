@@ -7,7 +7,6 @@ Compared on the examples/ tree and a generated corpus, with the shipped rules
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 from pathlib import Path
 from typing import List, Tuple
 

@@ -9,24 +9,19 @@ import sys
 import textwrap
 from pathlib import Path
 
-import libcst as cst
 import pytest
 
 import copguard_lint.engine as engine_module
 from copguard_lint.config import Settings
-from copguard_lint.engine import Engine
-from copguard_lint.findings import Fact, FileResult, Finding, Severity
+from copguard_lint.findings import Fact, Finding, Severity
 from copguard_lint.nesting import MAX_NESTING, nesting_problem
 from copguard_lint.rule import Analysis, Rule
 from copguard_lint.rules.engine_rules import UnanalysableFile
 from helpers import (
     TEST_RULES,
-    ClassNames,
     Crashes,
     InputCall,
-    MessageWithoutReport,
     PrintCall,
-    key,
     keys,
     lint_text,
     make_engine,

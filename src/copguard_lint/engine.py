@@ -265,9 +265,9 @@ class Engine:
     def lint_many(
         self, files: Sequence[Tuple[Path, str]], jobs: int = 1, progress=None, force: bool = False
     ) -> List[FileResult]:
-        from .parallel import lint_in_pool
-
         if jobs != 1 and len(files) >= 8:
+            from .parallel import lint_in_pool  # multiprocessing costs ~13 ms to import: not for one file
+
             return lint_in_pool(self, files, jobs, progress, force=force)
         out = []
         for path, display in files:
