@@ -59,7 +59,7 @@ def test_staged_changes_count_too(repo):
 
 
 def test_untracked_files_are_wholly_changed_and_ignored_files_are_not(repo):
-    write(repo, {"app/new.py": "x = 1\nprint('n')\n", ".gitignore": "scratch/\n", "scratch/tmp.py": "print(1)\n"})
+    write(repo, {"app/new.py": "x = 1\nprint('n')\n", ".gitignore": "scratch/\n", "scratch/junk.py": "print(1)\n"})
     assert reported("--diff", "HEAD", ".") == [("app/new.py", 2, "COP901")]
 
 

@@ -399,7 +399,7 @@ GIT_IGNORES = {
     ".gitignore": "\n".join([
         "# comment", "*.pyc", "/top.py", "b/", "**/gen_*.py", "d/**/deep.py", "sp\\ ace/", "\\#hash.py",
         "\\!bang.py", "*.py[iy]", "!keep.pyi", "x/*", "!x/ok.py", "a?c.py", "[ab]z.py", "[!q]q.py",
-        "trailing.py   ", "**/tmp", "docs/*.py", "lib/**", "!lib/inner.py", "",
+        "trailing.py   ", "**/scratch", "docs/*.py", "lib/**", "!lib/inner.py", "",
     ]),
     "pkg/.gitignore": "local.py\n!gen_pkg.py\n/anchored.py\nsub/\n",
     "pkg/deep/.gitignore": "!local.py\n",
@@ -408,7 +408,7 @@ GIT_FILES = [
     "top.py", "a/top.py", "a/b/f.py", "b/x.py", "a/c.py", "a/gen_1.py", "gen_2.py", "d/e/deep.py", "d/deep.py",
     "e/d/deep.py", "sp ace/s.py", "#hash.py", "!bang.py", "m.pyi", "keep.pyi", "x/no.py", "x/ok.py",
     "x/y/no.py", "abc.py", "axc.py", "abbc.py", "az.py", "bz.py", "cz.py", "qq.py", "zq.py", "trailing.py",
-    "tmp/t.py", "src/tmp/t.py", "src/tmp.py", "docs/conf.py", "docs/api/ref.py", "lib/a.py", "lib/inner.py",
+    "scratch/t.py", "src/scratch/t.py", "src/scratch.py", "docs/conf.py", "docs/api/ref.py", "lib/a.py", "lib/inner.py",
     "pkg/local.py", "pkg/gen_pkg.py", "pkg/anchored.py", "pkg/x/anchored.py", "pkg/sub/s.py",
     "pkg/deep/local.py", "pkg/x/local.py", "plain.py",
 ]

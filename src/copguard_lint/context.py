@@ -57,8 +57,16 @@ class FileContext:
         # CPython's tree of the same source, when the engine already parsed it
         # (nesting.py does, for files long enough to be deep); None otherwise.
         self.python_tree: Optional[ast.Module] = None
+        self._source_lower: Optional[str] = None
 
     # -- shared helpers -------------------------------------------------
+    @property
+    def source_lower(self) -> str:
+        """The source in lower case, made once for the analyses that search it."""
+        if self._source_lower is None:
+            self._source_lower = self.source.lower()
+        return self._source_lower
+
     @property
     def imports(self) -> ImportTable:
         """Local names bound by imports anywhere in the module (flow-insensitive)."""

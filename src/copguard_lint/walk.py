@@ -85,20 +85,25 @@ def _methods(cls: type) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     return cached
 
 
-class _NodeTypes(dict):
-    """type -> whether it is a CSTNode, learnt once per type.
+class TypeTest(dict):
+    """type -> whether it is a subclass of `bases`, learnt once per type.
 
-    CSTNode is an abstract base class, so `isinstance(x, CSTNode)` goes through
-    ABCMeta's slow path on every call; the walk asks it for every field value.
+    libcst's node classes are ABCs, so a failing `isinstance(x, SomeNode)`
+    goes through ABCMeta's slow path on every call; walks ask it millions of
+    times on a large project.
     """
 
+    def __init__(self, bases: Tuple[type, ...]) -> None:
+        super().__init__()
+        self.bases = bases
+
     def __missing__(self, kind: type) -> bool:
-        answer = isinstance(kind, type) and issubclass(kind, cst.CSTNode)
+        answer = isinstance(kind, type) and issubclass(kind, self.bases)
         self[kind] = answer
         return answer
 
 
-_IS_NODE = _NodeTypes()
+_IS_NODE = TypeTest((cst.CSTNode,))
 
 
 class Walker:

@@ -384,19 +384,19 @@ class FeatureVocabulary:
             self._cache[key] = hit
         return self._cache[key]
 
+    def _names_phrase(self, kind: str, identifier: str, phrases: Tuple[Words, ...]) -> bool:
+        """Whether the identifier's words hold one of `phrases` (cached per kind and identifier)."""
+        key = (kind, identifier)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = contains_any_phrase(words(identifier), phrases)
+        return hit
+
     def is_help(self, identifier: str) -> bool:
-        key = ("help", identifier)
-        if key not in self._cache:
-            w = words(identifier)
-            self._cache[key] = contains_any_phrase(w, self.help_phrases)
-        return self._cache[key]
+        return self._names_phrase("help", identifier, self.help_phrases)
 
     def is_hold(self, identifier: str) -> bool:
-        key = ("hold", identifier)
-        if key not in self._cache:
-            w = words(identifier)
-            self._cache[key] = contains_any_phrase(w, self.hold_phrases)
-        return self._cache[key]
+        return self._names_phrase("hold", identifier, self.hold_phrases)
 
     def is_scan_call(self, name: str) -> bool:
         key = ("scan", name)
@@ -411,19 +411,11 @@ class FeatureVocabulary:
 
     def is_filter_call(self, name: str) -> bool:
         """A call that checks or cleans user-written text (`censor`, `check_toxicity`, `moderations.create`)."""
-        key = ("filter", name)
-        if key not in self._cache:
-            w = words(name)
-            self._cache[key] = contains_any_phrase(w, self.filter_phrases)
-        return self._cache[key]
+        return self._names_phrase("filter", name, self.filter_phrases)
 
     def is_filter_hold(self, identifier: str) -> bool:
         """An identifier or literal naming an approval state (`is_approved`, `"pending_approval"`)."""
-        key = ("filter-hold", identifier)
-        if key not in self._cache:
-            w = words(identifier)
-            self._cache[key] = contains_any_phrase(w, self.filter_hold_phrases)
-        return self._cache[key]
+        return self._names_phrase("filter-hold", identifier, self.filter_hold_phrases)
 
     def is_text_field(self, field_name: str) -> bool:
         """A field holding what a user wrote (`body`, `text`, `content`, `message_html`)."""

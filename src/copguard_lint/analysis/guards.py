@@ -38,6 +38,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence
 
 import libcst as cst
 
+from ..walk import TypeTest
 from ..data_files import load_data
 from ..findings import Span
 from ..imports import dotted
@@ -1120,27 +1121,10 @@ def _fields(cls: type) -> Tuple[str, ...]:
     return found
 
 
-class _TypeTest(dict):
-    """type -> whether it is a subclass of `bases`, learnt once per type.
-
-    libcst's node classes are ABCs, so every `isinstance` that fails takes
-    ABCMeta's slow path; this walk asks millions of them on a large project.
-    """
-
-    def __init__(self, bases: Tuple[type, ...]) -> None:
-        super().__init__()
-        self.bases = bases
-
-    def __missing__(self, kind: type) -> bool:
-        answer = isinstance(kind, type) and issubclass(kind, self.bases)
-        self[kind] = answer
-        return answer
-
-
-_IS_NODE = _TypeTest((cst.CSTNode,))
-_IS_WHITESPACE = _TypeTest(_WHITESPACE)
-_IS_LEAF = _TypeTest(_LEAVES)
-_IS_SCOPE = _TypeTest((cst.FunctionDef, cst.ClassDef, cst.Lambda))
+_IS_NODE = TypeTest((cst.CSTNode,))
+_IS_WHITESPACE = TypeTest(_WHITESPACE)
+_IS_LEAF = TypeTest(_LEAVES)
+_IS_SCOPE = TypeTest((cst.FunctionDef, cst.ClassDef, cst.Lambda))
 
 
 def _walk_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -546,7 +546,7 @@ class CommerceAnalysis(Analysis):
         return self.ctx.analysis(GuardAnalysis)
 
     def finish(self) -> None:
-        if is_test_or_migration(self.ctx.path) or not self.vocabulary.trigger.search((self.ctx.source or "").lower()):
+        if is_test_or_migration(self.ctx.path) or not self.vocabulary.trigger.search(self.ctx.source_lower):
             return
         self.module = module_name(self.ctx.path)
         heads = {v.lstrip(".").split(".", 1)[0] for v in self.ctx.imports.bindings.values()}

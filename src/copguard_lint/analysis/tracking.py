@@ -1010,7 +1010,7 @@ class TrackingAnalysis(Analysis):
         names = frozenset(tuple(split_words(n)) for n in data.get("names", ()))
         if not names:
             return
-        lowered = self.ctx.source.lower()
+        lowered = self.ctx.source_lower
         if not any(word in lowered for word in _PROFILING_HINTS):
             return
 

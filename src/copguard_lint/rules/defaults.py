@@ -378,6 +378,14 @@ class LocationOnByDefault(DefaultsRule):
     prefilter = _prefilter_words("COP502")
 
 
+def _on_for_every_account(hit: DefaultHit, rule: str, instead: str) -> str:
+    """The message of a feature on by default: what, for whom, why it matters, the fix."""
+    return (
+        f"{_where(hit)} defaults to {hit.shown or _show(hit.value)}: every new account, a child's included, "
+        f"starts with {hit.spec.label}, so {hit.spec.risk}. {rule}: default to {hit.spec.protective} and {instead}"
+    )
+
+
 class EngagementOnByDefault(DefaultsRule):
     """A feature built to keep a child on the service, switched on for every new account.
 
@@ -393,11 +401,9 @@ class EngagementOnByDefault(DefaultsRule):
     prefilter = _prefilter_words("COP504")
 
     def message(self, hit: DefaultHit) -> str:
-        return (
-            f"{_where(hit)} defaults to {hit.shown or _show(hit.value)}: every new account, a child's included, "
-            f"starts with {hit.spec.label}, so {hit.spec.risk}. Features designed to keep children using the "
-            f"service must start switched off: default to {hit.spec.protective} and let the user (or a parent, "
-            f"for a young child) switch it on"
+        return _on_for_every_account(
+            hit, "Features designed to keep children using the service must start switched off",
+            "let the user (or a parent, for a young child) switch it on",
         )
 
 
@@ -416,11 +422,9 @@ class ProfiledRecommendationsByDefault(DefaultsRule):
     prefilter = _prefilter_words("COP505")
 
     def message(self, hit: DefaultHit) -> str:
-        return (
-            f"{_where(hit)} defaults to {hit.shown or _show(hit.value)}: every new account, a child's included, "
-            f"starts with {hit.spec.label}, so {hit.spec.risk}. Profiling must be off by default for children, "
-            f"and a feed not based on profiling must be on offer: default to {hit.spec.protective} and let the "
-            f"user switch personalisation on"
+        return _on_for_every_account(
+            hit, "Profiling must be off by default for children, and a feed not based on profiling must be on offer",
+            "let the user switch personalisation on",
         )
 
 
@@ -505,7 +509,7 @@ class ParentalMonitoring(Analysis):
         if words_ is None:
             words_ = _WATCHING[id(vocabulary)] = _Watching(vocabulary)
         self.w = words_
-        self.active = bool(self.w.pattern.search(ctx.source.lower()))
+        self.active = bool(self.w.pattern.search(ctx.source_lower))
         self.findings: List[Tuple[cst.FunctionDef, Dict[str, str]]] = []
         self._classes: List[str] = []
         self._functions: List[_Watch] = []
@@ -1061,7 +1065,7 @@ class GeolocationAnalysis(Analysis):
         self._imports_lookup = any(
             value.lstrip(".").startswith(self.geo.modules) for value in ctx.imports.bindings.values()
         )
-        self.active = self._imports_lookup or bool(_COORDINATE_TEXT.search(ctx.source.lower()))
+        self.active = self._imports_lookup or bool(_COORDINATE_TEXT.search(ctx.source_lower))
         self._module_clients: Set[str] = set()
         # None for a class body: its statements belong to no function.
         self._scopes: List[Optional[_FunctionGeo]] = []
