@@ -103,17 +103,17 @@ def test_output_sorted_by_path_line_column_rule(tmp_path):
 
 def test_one_parse_and_one_traversal_per_file(tmp_path, monkeypatch):
     parses, walks = [], []
-    real_parse, real_walk = engine_module._parse, engine_module.visit_all
+    real_parse, real_walk = engine_module.parse, engine_module.visit_all
 
-    def counting_parse(text):
+    def counting_parse(text, **kwargs):
         parses.append(text)
-        return real_parse(text)
+        return real_parse(text, **kwargs)
 
     def counting_walk(module, visitors):
         walks.append(len(visitors))
         return real_walk(module, visitors)
 
-    monkeypatch.setattr(engine_module, "_parse", counting_parse)
+    monkeypatch.setattr(engine_module, "parse", counting_parse)
     monkeypatch.setattr(engine_module, "visit_all", counting_walk)
     files = {f"m{i}.py": "class Message:\n    print(input())\n" for i in range(3)}
     result = run_tree(tmp_path, files)
@@ -373,8 +373,8 @@ class PrefilteredPrint(PrintCall):
 
 def test_prefilter_skips_parsing_but_not_syntax_errors(monkeypatch):
     parsed = []
-    real_parse = engine_module._parse
-    monkeypatch.setattr(engine_module, "_parse", lambda text: parsed.append(text) or real_parse(text))
+    real_parse = engine_module.parse
+    monkeypatch.setattr(engine_module, "parse", lambda text, **kw: parsed.append(text) or real_parse(text, **kw))
     engine = make_engine(rules=[UnanalysableFile, PrefilteredPrint])
     results = [
         engine.lint_source("clean.py", "x = 1\n"),

@@ -25,6 +25,7 @@ from .findings import FileError, FileResult, Finding, Severity, Span, Suppressio
 from .fingerprint import fingerprint, normalise_line
 from .globs import matches_any
 from .nesting import measure as measure_nesting
+from .parsing import parse
 from .prefilter import Prefilter, build_prefilter, identifiers_in, link_fields, linked_names
 from .project import Project
 from .registry import is_selected, split_rules
@@ -34,12 +35,6 @@ from .source import MAX_SOURCE_BYTES, SourceError, decode_source, split_lines, t
 from .suppression_audit import audit_suppressions
 from .timeouts import FileTimeout, file_time_limit
 from .walk import visit_all
-
-# libcst's recursive descent can exhaust the default stack on deeply nested
-# expressions; a deeper limit turns most such files into results, and the
-# RecursionError handler below turns the rest into a COP001 finding.
-_RECURSION_LIMIT = 10_000
-
 
 @dataclass(frozen=True)
 class RunResult:
@@ -163,7 +158,7 @@ class Engine:
         if too_deep is not None:
             return self._unanalysable(display, too_deep, comments=comments)
         try:
-            module = _parse(text)
+            module = parse(text, accepted_by_cpython=python_tree is not None)
         except cst.ParserSyntaxError as error:
             reason, line, column = _describe_syntax_error(text, error)
             return self._unanalysable(display, reason, line, column, comments)
@@ -380,14 +375,6 @@ def _module_stamp(cls: type) -> str:
 
 def _timed_out(result: FileResult) -> bool:
     return result.error is not None and result.error.reason.endswith("(file-timeout)")
-
-
-def _parse(text: str) -> cst.Module:
-    if sys.getrecursionlimit() < _RECURSION_LIMIT:
-        sys.setrecursionlimit(_RECURSION_LIMIT)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return cst.parse_module(text)
 
 
 def _describe_syntax_error(text: str, error: cst.ParserSyntaxError) -> Tuple[str, int, int]:
