@@ -36,6 +36,7 @@ from ..literals import string_value
 from ..findings import Span
 from ..imports import dotted
 from ..rule import Analysis
+from ..walk import TypeTest
 from .flow import FlowAnalysis, SinkCall, module_name
 
 try:  # the shared age/consent guard analysis (issue 4); COP302 also asks it when it is there
@@ -1374,13 +1375,24 @@ class _CallLocator:
                     name = _ast_dotted(node.func)
                     if name is not None:
                         self._calls.setdefault((function, name), []).append(node)
-                for field_name, value in ast.iter_fields(node):
-                    if field_name in ("decorator_list", "returns", "type_comment"):
-                        continue
+                for field_name in _ast_fields(type(node)):
+                    value = getattr(node, field_name, None)
                     if isinstance(value, ast.AST):
                         stack.append(value)
                     elif isinstance(value, list):
                         stack.extend(v for v in value if isinstance(v, ast.AST))
+
+
+_AST_FIELDS: Dict[type, Tuple[str, ...]] = {}
+_AST_SKIPPED = frozenset({"decorator_list", "returns", "type_comment"})
+
+
+def _ast_fields(kind: type) -> Tuple[str, ...]:
+    """The fields of an `ast` class worth walking for calls (`ast.iter_fields` is a slow generator)."""
+    fields = _AST_FIELDS.get(kind)
+    if fields is None:
+        fields = _AST_FIELDS[kind] = tuple(f for f in kind._fields if f not in _AST_SKIPPED)
+    return fields
 
 
 def _ast_dotted(node) -> Optional[str]:
@@ -1408,6 +1420,7 @@ def _column(source: str, line: int, byte_offset: int) -> int:
 # -- tree helpers ---------------------------------------------------------------------------
 
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
+_IS_NODE = TypeTest((cst.CSTNode,))  # libcst's classes are ABCs: a failing isinstance is slow
 _SYNTAX_FIELDS = frozenset(
     {
         "lpar", "rpar", "comma", "equal", "dot", "star", "semicolon", "colon", "operator", "leading_lines",
@@ -1430,12 +1443,13 @@ def _children(node: cst.CSTNode) -> List[cst.CSTNode]:
         )
         _FIELDS[type(node)] = fields
     out: List[cst.CSTNode] = []
+    is_node = _IS_NODE
     for name in fields:
         value = getattr(node, name, None)
-        if isinstance(value, cst.CSTNode):
+        if is_node[type(value)]:
             out.append(value)
         elif isinstance(value, (tuple, list)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+            out.extend(v for v in value if is_node[type(v)])
     return out
 
 
