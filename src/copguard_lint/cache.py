@@ -170,6 +170,7 @@ def result_to_json(result: FileResult) -> Dict[str, Any]:
             for s in result.suppressions
         ],
         "parsed": result.parsed,
+        "skipped": list(result.skipped),
     }
 
 
@@ -185,4 +186,5 @@ def result_from_json(data: Dict[str, Any]) -> FileResult:
             for s in data["suppressions"]
         ),
         parsed=data["parsed"],
+        skipped=tuple(data.get("skipped", ())),
     )

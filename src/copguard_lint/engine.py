@@ -26,7 +26,7 @@ from .fingerprint import fingerprint, normalise_line
 from .globs import matches_any
 from .nesting import measure as measure_nesting
 from .parsing import parse
-from .prefilter import Prefilter, build_prefilter, identifiers_in, link_fields, linked_names
+from .prefilter import Selection, Selector, build_prefilter, identifiers_in, link_fields, linked_names, links_by_analysis
 from .project import Project
 from .registry import is_selected, split_rules
 from .rule import AnyRule, Analysis, analyses_for
@@ -80,10 +80,14 @@ class Engine:
             (*self.file_rules, *self.project_rules)
         )
         self.report_unanalysable = "COP001" in self.rule_by_code
-        self.prefilter: Optional[Prefilter] = build_prefilter(self.file_rules, self.project_rules, settings)
-        # Fact fields that name code in other files (see Analysis.links): a file the
-        # prefilter skipped is linted after all if it mentions one of those names.
-        self.link_fields = link_fields(self.file_rules, self.project_rules) if self.prefilter is not None else {}
+        # Which rules and analyses run on each file (None: all of them on every file).
+        self.prefilter: Optional[Selector] = build_prefilter(self.file_rules, self.project_rules, settings)
+        # Fact fields that name code in other files (see Analysis.links): a file where
+        # the prefilter left an analysis out is linted after all if it mentions one.
+        self.link_fields = link_fields(self.file_rules, self.project_rules, settings) if self.prefilter is not None else {}
+        self.links_by_analysis = (
+            links_by_analysis(self.file_rules, self.project_rules, settings) if self.prefilter is not None else {}
+        )
 
     def cache_key(self) -> str:
         """The result cache's directory key for this engine's settings and enabled rules."""
@@ -150,10 +154,11 @@ class Engine:
         else:
             text = data[1:] if data.startswith("\ufeff") else data
         comments = suppressions.scan(display, text)
-        if use_prefilter and self.prefilter is not None and not self.prefilter.search(text):
+        selection = self.prefilter.select(text) if use_prefilter and self.prefilter is not None else None
+        if selection is not None and selection.nothing:
             problem = _cheap_syntax_check(text)
             if problem is None:
-                return FileResult(display, suppressions=comments, parsed=False)
+                return FileResult(display, suppressions=comments, parsed=False, skipped=selection.skipped)
         too_deep, python_tree = measure_nesting(text)
         if too_deep is not None:
             return self._unanalysable(display, too_deep, comments=comments)
@@ -170,7 +175,7 @@ class Engine:
             return self._unanalysable(
                 display, f"parser failed: {type(error).__name__}: {_first_line(str(error))}", comments=comments
             )
-        return self._lint_module(display, text, module, comments, python_tree)
+        return self._lint_module(display, text, module, comments, python_tree, selection)
 
     def _lint_module(
         self,
@@ -179,13 +184,16 @@ class Engine:
         module: cst.Module,
         comments: Tuple[SuppressionComment, ...],
         python_tree: Optional[ast.Module] = None,
+        selection: Optional[Selection] = None,
     ) -> FileResult:
         ctx = FileContext(display, text, module, self.settings)
         ctx.python_tree = python_tree
-        active = [analysis(ctx) for analysis in self.analyses]
+        analyses = self.analyses if selection is None else selection.analyses
+        file_rules = self.file_rules if selection is None else selection.rules
+        active = [analysis(ctx) for analysis in analyses]
         for analysis in active:
             ctx.add_analysis(analysis)
-        rules = [rule(ctx) for rule in self.file_rules]
+        rules = [rule(ctx) for rule in file_rules]
         try:
             if active or rules:
                 visit_all(module, [*active, *rules])
@@ -213,7 +221,8 @@ class Engine:
                 span = Span(1, 1, 1, 1)
             findings.append(self._finding(pending.rule, display, span, pending.message, pending.severity))
         findings = _with_fingerprints(findings, lines)
-        return FileResult(display, tuple(sorted(findings)), ctx.build_facts(spans), None, comments)
+        skipped = selection.skipped if selection is not None else ()
+        return FileResult(display, tuple(sorted(findings)), ctx.build_facts(spans), None, comments, skipped=skipped)
 
     def _finding(self, rule, path: str, span: Span, message: str, severity: Optional[Severity]) -> Finding:
         return Finding(
@@ -274,34 +283,44 @@ class Engine:
     def lint_linked(
         self, files: Sequence[Tuple[Path, str]], results: List[FileResult], jobs: int = 1
     ) -> List[FileResult]:
-        """Lint, after all, the files the prefilter skipped that other files' facts link to.
+        """Lint in full, after all, the files where the prefilter left out an analysis that links ask for.
 
-        The prefilter skips a file that holds none of the words any enabled
-        analysis needs *locally*. Such a file can still matter to project rules
-        through code it shares with linted files: a wrapper they call, a helper
-        on their path. Analyses name that code in their facts (`Analysis.links`);
-        any code reference spells the referenced name, so a skipped file that
-        does not mention one of those names cannot add to a project finding.
-        Files linted here may name more code in turn, hence the loop.
+        The prefilter leaves an analysis out of a file (or skips the file) when
+        the file holds none of the words the analysis needs *locally*. Such a
+        file can still matter to project rules through code it shares with
+        other files: a wrapper they call, a helper on their path. Analyses name
+        that code in their facts (`Analysis.links`); any code reference spells
+        the referenced name, so a file that does not mention one of those names
+        cannot add to a project finding through that analysis. Files linted
+        here may name more code in turn, hence the loop.
         """
-        if not self.link_fields:
+        if not self.links_by_analysis:
             return results
         where = {display: path for path, display in files}
-        skipped = {
-            result.path: index
+        # display -> (index in results, analyses the prefilter left out there)
+        partial = {
+            result.path: (index, set(result.skipped))
             for index, result in enumerate(results)
-            if not result.parsed and result.error is None and result.path in where
+            if result.skipped and result.error is None and result.path in where
         }
-        known: set = set()
+        known: Dict[str, set] = {name: set() for name in self.links_by_analysis}
         new_facts = [fact for result in results for fact in result.facts]
         identifiers: Dict[str, frozenset] = {}
-        while skipped:
-            names = linked_names(new_facts, self.link_fields) - known
-            if not names:
+        while partial:
+            wanted = {}
+            for analysis, fields in self.links_by_analysis.items():
+                names = linked_names(new_facts, fields) - known[analysis]
+                if names:
+                    known[analysis] |= names
+                    wanted[analysis] = names
+            if not wanted:
                 break
-            known |= names
             todo = []
-            for display in sorted(skipped):
+            for display in sorted(partial):
+                left_out = partial[display][1]
+                names = set().union(*(wanted[a] for a in left_out if a in wanted))
+                if not names:
+                    continue
                 mentioned = identifiers.get(display)
                 if mentioned is None:
                     mentioned = identifiers[display] = identifiers_in(where[display])
@@ -311,7 +330,7 @@ class Engine:
                 break
             new_facts = []
             for result in self.lint_many(todo, jobs, None, force=True):
-                results[skipped.pop(result.path)] = result
+                results[partial.pop(result.path)[0]] = result
                 new_facts.extend(result.facts)
         return results
 

@@ -189,6 +189,9 @@ class FileResult:
     error: Optional[FileError] = None
     suppressions: Tuple["SuppressionComment", ...] = ()
     parsed: bool = True
+    # Fact-recording analyses the prefilter left out of this file (all of them if
+    # it was not parsed): Engine.lint_linked lints it in full if a link asks.
+    skipped: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, order=True)

@@ -1,4 +1,4 @@
-"""Which files need parsing at all: the prefilter, and the links that overrule it.
+"""Which rules and analyses run on each file, which files need parsing at all, and the links that overrule it.
 
 Parsing with libcst is the largest single cost of a scan, and most files of a
 real project hold nothing any rule looks at. Each rule, and each analysis
@@ -15,18 +15,23 @@ have anything to do there, in two ways:
   needs a name word and a person word. A classmethod, because the words often
   come from vocabularies that the configuration extends.
 
-A file with none of them is not parsed (the cheap syntax check still reports
-a file CPython cannot parse). If one enabled rule or fact-recording analysis
-declares neither, every file is parsed. Skipping is a pure speed-up: a file
-other files' facts link to (`links`, see rule.py) is linted after all, by
-`Engine.lint_linked`.
+Each rule and fact-recording analysis runs only on files where its own
+filter fires (`Selector`); a rule brings the analyses it `requires`. A file
+where nothing runs is not parsed (the cheap syntax check still reports a file
+CPython cannot parse); if one enabled rule or fact-recording analysis declares
+no filter, every file is parsed, but the others still run only where they
+fire. Leaving things out is a pure speed-up: a file where an analysis was left
+out and that mentions code other files' facts link to (`links`, see rule.py)
+is linted in full after all, by `Engine.lint_linked`. An analysis whose facts
+only ever matter through links declares an empty prefilter (`()`): it runs
+only where a link leads.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Optional, Sequence, Set, Tuple
 
 from .analysis.names import split_words
 from .rule import analyses_for
@@ -59,16 +64,34 @@ class Prefilter:
         self.words: FrozenSet[str] = frozenset(w for t in unique if len(t) == 1 for w in t[0])
         self.triggers: Tuple[Trigger, ...] = tuple(sorted((t for t in unique if len(t) > 1), key=repr))
 
-    def search(self, text: str) -> bool:
-        """True if the file may hold something (the name follows `re.Pattern.search`)."""
+    def search(self, text: str, words: Optional["_Words"] = None) -> bool:
+        """True if the file may hold something (the name follows `re.Pattern.search`).
+
+        `words`: the text's identifier words, when several filters share them.
+        """
         if self.pattern is not None and self.pattern.search(text):
             return True
         if not (self.words or self.triggers):
             return False
-        words = identifier_words(text)
-        if not self.words.isdisjoint(words):
+        found = (words or _Words(text)).get()
+        if not self.words.isdisjoint(found):
             return True
-        return any(all(not wanted.isdisjoint(words) for wanted in trigger) for trigger in self.triggers)
+        return any(all(not wanted.isdisjoint(found) for wanted in trigger) for trigger in self.triggers)
+
+
+class _Words:
+    """A text's identifier words, computed once, on first use."""
+
+    __slots__ = ("text", "words")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: Optional[Set[str]] = None
+
+    def get(self) -> Set[str]:
+        if self.words is None:
+            self.words = identifier_words(self.text)
+        return self.words
 
 
 def identifier_words(text: str) -> Set[str]:
@@ -89,30 +112,130 @@ def _triggers(entity, settings: "Settings"):
     return tuple(entity.prefilter or ()), tuple(triggers or ())
 
 
-def build_prefilter(file_rules, project_rules, settings: "Settings") -> Optional[Prefilter]:
-    """The prefilter of the enabled rules, or None when every file must be parsed."""
-    substrings: Set[str] = set()
-    triggers: list = []
-    entities = [*file_rules, *analyses_for([*project_rules, *(r for r in file_rules if r.has_project_part())])]
-    for entity in entities:
-        found = _triggers(entity, settings)
-        if found is None:
-            return None
-        substrings.update(found[0])
-        triggers.extend(found[1])
-    return Prefilter(substrings, triggers)
+def fact_analyses(file_rules, project_rules) -> Tuple[type, ...]:
+    """The analyses whose facts project rules read (dependencies first)."""
+    return analyses_for([*project_rules, *(r for r in file_rules if r.has_project_part())])
 
 
-def link_fields(file_rules, project_rules) -> Dict[str, Tuple[str, ...]]:
-    """Fact kind -> fields naming code in other files, from every analysis project rules use.
+def build_prefilter(file_rules, project_rules, settings: "Settings") -> Optional["Selector"]:
+    """What decides, per file, which enabled rules and analyses run; None if all always run."""
+    order = analyses_for([*file_rules, *project_rules])
+    selector = Selector(file_rules, fact_analyses(file_rules, project_rules), settings, order)
+    return selector if selector.filters_anything else None
 
-    An analysis with a prefilter but no `links` is taken to link through no fact.
+
+class Selection:
+    """The rules and analyses that may act on one file, and the fact analyses left out."""
+
+    __slots__ = ("rules", "analyses", "skipped")
+
+    def __init__(self, rules: tuple, analyses: tuple, skipped: Tuple[str, ...]) -> None:
+        self.rules = rules
+        self.analyses = analyses
+        self.skipped = skipped  # names of fact-recording analyses that did not run (see Engine.lint_linked)
+
+    @property
+    def nothing(self) -> bool:
+        return not self.rules and not self.analyses
+
+
+class Selector:
+    """Which of the enabled rules, and of the analyses whose facts project rules join, may act on a file.
+
+    A rule runs where its own filter fires (or always, without one), with the
+    analyses it `requires`. An analysis that records facts for project rules
+    runs where its own filter fires, or always without one, or when a running
+    rule or analysis needs it. A file where nothing runs is not parsed at all.
+    Each filter keeps the promise `prefilter` and `triggers` make (rule.py):
+    without its words the entity has nothing of its own in the file, so
+    leaving it out changes no finding; facts other files need from such a
+    file are fetched through links (`Engine.lint_linked`).
     """
+
+    def __init__(
+        self, file_rules, fact_analyses_: Sequence[type], settings: "Settings", order: Sequence[type] = ()
+    ) -> None:
+        matchers: Dict[Tuple[Tuple[str, ...], tuple], Prefilter] = {}
+
+        def matcher(entity) -> Optional[Prefilter]:
+            found = _triggers(entity, settings)
+            if found is None:
+                return None
+            key = (tuple(sorted(set(found[0]))), tuple(sorted(repr(t) for t in found[1])))
+            if key not in matchers:
+                matchers[key] = Prefilter(*found)
+            return matchers[key]
+
+        self._rules = [(rule, matcher(rule)) for rule in file_rules]
+        self._facts = [(analysis, matcher(analysis)) for analysis in fact_analyses_]
+        self._matchers = list(matchers.values())
+        self.filters_anything = bool(self._matchers)
+        # A file is parsed unless every entity has a filter and none fires.
+        self.always_parse = any(m is None for _, m in (*self._rules, *self._facts))
+        # Analyses run (and finish, and record facts) in the engine's order whatever the selection.
+        self._order: Dict[type, int] = {analysis: i for i, analysis in enumerate(order)}
+        self._selections: Dict[FrozenSet[int], Selection] = {}
+
+    def search(self, text: str) -> bool:
+        """Whether anything may act on the file (the union of every filter)."""
+        return not self.select(text).nothing
+
+    def select(self, text: str) -> Selection:
+        words = _Words(text)
+        fired = frozenset(i for i, m in enumerate(self._matchers) if m.search(text, words))
+        selection = self._selections.get(fired)
+        if selection is None:
+            selection = self._selections[fired] = self._build(fired)
+        return selection
+
+    def _build(self, fired: FrozenSet[int]) -> Selection:
+        index = {id(m): i for i, m in enumerate(self._matchers)}
+
+        def runs(m: Optional[Prefilter]) -> bool:
+            return m is None or index[id(m)] in fired
+
+        rules = tuple(rule for rule, m in self._rules if runs(m))
+        wanted = [a for a, m in self._facts if runs(m)]
+        needed = set(analyses_for([*rules, _Needs(wanted)], facts=False))
+        analyses = tuple(sorted(needed, key=lambda a: self._order.get(a, len(self._order))))
+        skipped = tuple(sorted(analysis_name(a) for a, _ in self._facts if a not in analyses))
+        return Selection(rules, analyses, skipped)
+
+
+class _Needs:
+    """Stands for "these analyses are wanted" where analyses_for expects rules."""
+
+    def __init__(self, analyses) -> None:
+        self.requires = tuple(analyses)
+
+
+def analysis_name(analysis: type) -> str:
+    """How a FileResult names an analysis it left out (stable across processes)."""
+    return f"{analysis.__module__}.{analysis.__qualname__}"
+
+
+def link_fields(file_rules, project_rules, settings: "Settings") -> Dict[str, Tuple[str, ...]]:
+    """Fact kind -> fields naming code in other files, over every analysis that can be left out."""
     fields: Dict[str, Set[str]] = {}
-    for analysis in analyses_for([*project_rules, *(r for r in file_rules if r.has_project_part())]):
-        for kind, names in (analysis.links or {}).items():
+    for links in links_by_analysis(file_rules, project_rules, settings).values():
+        for kind, names in links.items():
             fields.setdefault(kind, set()).update(names)
     return {kind: tuple(sorted(names)) for kind, names in fields.items()}
+
+
+def links_by_analysis(file_rules, project_rules, settings: "Settings") -> Dict[str, Dict[str, Tuple[str, ...]]]:
+    """Analysis name -> (fact kind -> fields naming code in other files where it must run).
+
+    Only analyses that can be left out of a file (they have a filter) need links;
+    one with a filter but no `links` is taken to link through no fact.
+    """
+    out: Dict[str, Dict[str, Tuple[str, ...]]] = {}
+    for analysis in fact_analyses(file_rules, project_rules):
+        if _triggers(analysis, settings) is None:
+            continue
+        if analysis.links:
+            out[analysis_name(analysis)] = {kind: tuple(sorted(names)) for kind, names in analysis.links.items()}
+    return out
 
 
 def linked_names(facts: Iterable, fields_by_kind: Dict[str, Tuple[str, ...]]) -> Set[str]:

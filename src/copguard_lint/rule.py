@@ -47,7 +47,12 @@ class RuleMeta:
     # The engine skips parsing a file only if no enabled rule or analysis that
     # records facts can use it; this is a pure speed-up and never changes results.
     prefilter: ClassVar[Optional[Tuple[str, ...]]] = None
+    # Analyses the rule's per-file part uses: they run wherever the rule runs.
     requires: ClassVar[Tuple[Type["Analysis"], ...]] = ()
+    # Analyses whose facts only the project part reads: each runs where its own
+    # filter says it has something (or where a link asks for it), not wherever
+    # the rule runs.
+    facts_from: ClassVar[Tuple[Type["Analysis"], ...]] = ()
 
     @classmethod
     def triggers(cls, settings: "Settings") -> Optional[Sequence[Sequence[Iterable[str]]]]:
@@ -145,8 +150,11 @@ class ProjectRule(RuleMeta):
 AnyRule = Union[Type[Rule], Type[ProjectRule]]
 
 
-def analyses_for(rules: Iterable[AnyRule]) -> Tuple[Type[Analysis], ...]:
-    """Every analysis the given rules need, dependencies first, each once."""
+def analyses_for(rules: Iterable[AnyRule], facts: bool = True) -> Tuple[Type[Analysis], ...]:
+    """Every analysis the given rules need, dependencies first, each once.
+
+    `facts=False`: only what their per-file parts need (`requires`, not `facts_from`).
+    """
     ordered: list = []
 
     def visit(analysis: Type[Analysis]) -> None:
@@ -157,7 +165,7 @@ def analyses_for(rules: Iterable[AnyRule]) -> Tuple[Type[Analysis], ...]:
         ordered.append(analysis)
 
     for rule in rules:
-        for analysis in rule.requires:
+        for analysis in (*rule.requires, *(getattr(rule, "facts_from", ()) if facts else ())):
             visit(analysis)
     return tuple(ordered)
 

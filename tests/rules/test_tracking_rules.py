@@ -14,6 +14,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import pytest
 
+from copguard_lint.analysis.tracking import TrackingLinkFacts
 from copguard_lint.analysis.sinks import default_sinks, parse_url, validate_entries
 from copguard_lint.config import ConfigError, Settings, settings_from_table
 from copguard_lint.engine import Engine
@@ -958,3 +959,48 @@ def test_kidschat_planted_tracking_problems_are_found() -> None:
 
 def test_kidschat_safe_has_no_tracking_findings() -> None:
     assert _scan("kidschat_safe") == []
+
+
+def test_cop302_link_facts_come_only_from_files_a_link_points_at(tmp_path: Path) -> None:
+    """Guard helpers and calls into other modules are recorded only where a wrapper or helper name leads.
+
+    The results equal a run that records them in every file (prefilter off).
+    """
+    files = {
+        "app/__init__.py": "",
+        "app/tracking.py": """
+            import analytics
+            def track_event(user, event):
+                analytics.track(user.analytics_id, event)
+        """,
+        "app/audit.py": """
+            from .tracking import track_event
+            def note_signup(member):
+                track_event(member, "Signed Up")
+        """,
+        "app/views.py": """
+            from .audit import note_signup
+            def signup(request):
+                note_signup(request.user)
+        """,
+        "app/profile.py": """
+            from .models import save_profile
+            def edit(request):
+                if not request.user.is_authenticated:
+                    return None
+                save_profile(request.user)
+        """,
+    }
+    found, result = lint_tree(tmp_path, files, select=("COP302",))
+    assert found == [("COP302", "app/views.py", 4)]
+    engine = Engine(Settings(select=("COP302",)))
+    paths = sorted((p, p.relative_to(tmp_path).as_posix()) for p in tmp_path.rglob("*.py"))
+    by_path = {r.path: r for r in engine.lint_linked(paths, engine.lint_many(paths))}
+    link_analysis = f"{TrackingLinkFacts.__module__}.{TrackingLinkFacts.__qualname__}"
+    assert link_analysis in by_path["app/profile.py"].skipped  # names no wrapper: left out
+    assert not any(f.kind.startswith("tracking.call") for f in by_path["app/profile.py"].facts)
+    assert not by_path["app/views.py"].skipped  # calls a wrapper of a wrapper: linted in full
+    assert any(f.kind == "tracking.call" for f in by_path["app/views.py"].facts)
+    off = Engine(Settings(select=("COP302",)))
+    off.prefilter = None
+    assert off.run(paths).findings == result.findings

@@ -356,7 +356,7 @@ class TrackingAnalysis(Analysis):
         self.wrappers: Dict[str, Wrapper] = {}
         self.wrapper_calls: List[WrapperCall] = []
         self.problems: List[Problem] = []
-        self._guard_kinds: Dict[str, str] = {}
+        self._guard_kinds_found: Optional[Dict[str, str]] = None
         self._class_statements: List[Tuple[str, cst.CSTNode]] = []
 
     # -- traversal (statement level only) ---------------------------------------
@@ -389,7 +389,6 @@ class TrackingAnalysis(Analysis):
         self.flow = self.ctx.analysis(FlowAnalysis)
         self.module = module_name(self.ctx.path)
         self.is_package = self.ctx.path.replace("\\", "/").endswith("__init__.py")
-        self._find_guard_functions()
         for sink_call in self.flow.sink_calls:
             if sink_call.spec.family not in TRACKING_FAMILIES:
                 continue
@@ -405,6 +404,18 @@ class TrackingAnalysis(Analysis):
         self._find_problems()
 
     # -- guards ------------------------------------------------------------------------
+    @property
+    def _guard_kinds(self) -> Dict[str, str]:
+        """Qualified name -> "predicate" | "enforcer", for this file's guard functions.
+
+        Found on first use: a file without tracking calls, wrappers or links
+        pointing at it never asks.
+        """
+        if self._guard_kinds_found is None:
+            self._guard_kinds_found = {}
+            self._find_guard_functions()  # fills the dict, reading it as it goes
+        return self._guard_kinds_found
+
     def _find_guard_functions(self) -> None:
         """Functions of this file that make a consent or age check (predicates and enforcers)."""
         if not self.guard_words.may_occur(self.ctx.source):
@@ -415,7 +426,7 @@ class TrackingAnalysis(Analysis):
                     continue
                 kind = self._guard_kind(function)
                 if kind:
-                    self._guard_kinds[qualname] = kind
+                    self._guard_kinds_found[qualname] = kind  # type: ignore[index]
 
     def _guard_kind(self, function: FunctionNode) -> str:
         predicate = enforcer = False
@@ -800,9 +811,16 @@ class TrackingAnalysis(Analysis):
         return _spelled_params(function.node, function.class_name is not None)
 
     # -- facts ------------------------------------------------------------------------------
-    def _record_facts(self) -> None:
+    def record_link_facts(self) -> None:
+        """Guard helpers, and calls into other modules: what other files' facts may point at.
+
+        Recorded by TrackingLinkFacts only where a link asks for them.
+        """
         for qualname, kind in self._guard_kinds.items():
             self.ctx.record(FACT_GUARD, _NOWHERE, module=self.module, function=qualname, guard=kind)
+        self._record_project_calls()
+
+    def _record_facts(self) -> None:
         for wrapper in self.wrappers.values():
             function = self.functions.get(wrapper.qualname)
             spelled = (
@@ -832,7 +850,6 @@ class TrackingAnalysis(Analysis):
                 label=call.wrapper.label, callee=call.wrapper.callee, subject=call.subject.concrete,
                 family=call.wrapper.family, via=call.spelled,
             )
-        self._record_project_calls()
 
     def _record_project_calls(self) -> None:
         """Unguarded calls into other project modules whose arguments are about a user.
@@ -1131,6 +1148,33 @@ class TrackingAnalysis(Analysis):
                     ):
                         setting = f"{entry['query']}={params.get(entry['query'])}"
                         self.problems.append(Problem(sink_call.node, "pii-setting", dict(entry, setting=setting)))
+
+
+class TrackingLinkFacts(Analysis):
+    """The facts by which tracking calls in one file meet code in another (COP302's project pass).
+
+    A file's guard helpers (`require_consent()`) matter only to tracking calls
+    elsewhere that depend on them; its unguarded calls about a user into other
+    modules matter only if the callee wraps a tracking call. Most files of a
+    project have both, and finding them (a guard walk and a location per call)
+    was most of the tracking analysis's cost, for facts no rule joined. So
+    they are recorded only in files that mention a name those joins start
+    from, through `links`: a tracking wrapper (and, in turn, each function that
+    calls one with its own parameters), or a guard helper a tracking call or
+    wrapper depends on. Nothing of a file's own calls for them: the empty
+    prefilter never fires, and `Engine.lint_linked` brings the analysis in.
+    """
+
+    requires = (TrackingAnalysis,)
+    prefilter = ()
+    links = {
+        FACT_WRAPPER: ("function", "pending"),
+        FACT_PENDING: ("helpers",),
+        FACT_CALL: ("function", "helpers"),
+    }
+
+    def finish(self) -> None:
+        self.ctx.analysis(TrackingAnalysis).record_link_facts()
 
 
 def _join_labels(*labels: str) -> str:

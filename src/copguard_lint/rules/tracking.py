@@ -29,6 +29,7 @@ from ..analysis.tracking import (
     FACT_WRAPPER,
     TRACKING_FAMILIES,
     TrackingAnalysis,
+    TrackingLinkFacts,
 )
 from ..findings import Confidence, Severity
 from ..rule import ProjectFinding, Rule
@@ -122,6 +123,7 @@ class TrackingWithoutConsentCheck(Rule):
     confidence = Confidence.MEDIUM
     clauses = ("COPPA-312.5", "COPPA-312.5.A2", "GDPR-8.1", "UK-AADC-9", "KH-COP-4.2")
     requires = (TrackingAnalysis,)
+    facts_from = (TrackingLinkFacts,)
 
     def finish(self) -> None:
         analysis = self.ctx.analysis(TrackingAnalysis)
