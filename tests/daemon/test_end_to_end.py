@@ -212,3 +212,25 @@ def test_the_scanned_tree_is_never_imported_by_the_server(daemon, tmp_path):
     assert got.returncode == 1 and b"COP101" in got.stdout
     assert daemon.status(status["socket"])["served"] == 1
     assert sorted(p.name for p in markers.iterdir()) == [], TRAP_NAMES
+
+
+def test_ctrl_c_at_the_client_interrupts_the_run(daemon, project):
+    status = daemon.start()
+    client = daemon.popen(["check", "--daemon", "-"], project)
+    daemon.wait_for(lambda: _worker_of(status["pid"]), "the worker process")  # reading stdin
+    client.send_signal(signal.SIGINT)
+    client.wait(timeout=120)  # stdin stays open: the run can only end by the interrupt
+    out, err = client.stdout.read(), client.stderr.read()
+    client.stdin.close()
+    # what click does with Ctrl-C in a normal run (it catches KeyboardInterrupt before copguard does)
+    assert (client.returncode, out, err.decode().strip()) == (1, b"", "Aborted!")
+
+
+def test_a_vanished_client_ends_its_run(daemon, project):
+    status = daemon.start()
+    client = daemon.popen(["check", "--daemon", "-"], project)
+    worker = daemon.wait_for(lambda: _worker_of(status["pid"]), "the worker process")
+    client.kill()
+    client.communicate(timeout=120)
+    daemon.wait_for(lambda: process_gone(worker), "the orphaned run to end")
+    daemon.wait_for(lambda: daemon.status(status["socket"])["running"] == 0 or None, "the server to reap it")
