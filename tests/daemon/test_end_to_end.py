@@ -217,7 +217,8 @@ def test_the_scanned_tree_is_never_imported_by_the_server(daemon, tmp_path):
 def test_ctrl_c_at_the_client_interrupts_the_run(daemon, project):
     status = daemon.start()
     client = daemon.popen(["check", "--daemon", "-"], project)
-    daemon.wait_for(lambda: _worker_of(status["pid"]), "the worker process")  # reading stdin
+    daemon.wait_for(lambda: _worker_of(status["pid"]), "the worker process")
+    time.sleep(1.0)  # it takes milliseconds to get to reading stdin, where it then waits
     client.send_signal(signal.SIGINT)
     client.wait(timeout=120)  # stdin stays open: the run can only end by the interrupt
     out, err = client.stdout.read(), client.stderr.read()

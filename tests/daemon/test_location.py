@@ -86,3 +86,17 @@ def test_the_server_path_has_no_relative_entry_nor_the_working_directory(tmp_pat
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("sys.path", ["", "relative/dir", str(tmp_path), os.path.dirname(os.__file__)])
     assert location.import_path() == [os.path.dirname(os.__file__)]
+
+
+def test_an_unusable_runtime_directory_falls_back_to_the_temporary_one(monkeypatch):
+    monkeypatch.delenv(location.DIR_ENV, raising=False)
+    short = tempfile.mkdtemp(prefix="cgt")
+    try:
+        runtime = os.path.join(short, "run")
+        os.mkdir(runtime, 0o700)
+        os.mkdir(os.path.join(runtime, "copguard"), 0o755)  # not private: refused
+        monkeypatch.setenv("XDG_RUNTIME_DIR", runtime)
+        monkeypatch.setenv("TMPDIR", short)
+        assert location.socket_dir() == os.path.join(short, f"copguard-{os.getuid()}")
+    finally:
+        shutil.rmtree(short)

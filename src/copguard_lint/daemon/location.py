@@ -50,11 +50,18 @@ def socket_dir() -> str:
         temp = os.environ.get("TMPDIR") or "/tmp"
         candidates.append(os.path.join(temp, f"copguard-{os.getuid()}"))
         candidates.append(f"/tmp/copguard-{os.getuid()}")  # when TMPDIR is too deep for sun_path
+    problem: Optional[Exception] = None
     for directory in candidates:
-        if len(os.fsencode(directory)) + 30 <= MAX_SOCKET_PATH:
+        if len(os.fsencode(directory)) + 30 > MAX_SOCKET_PATH:
+            continue
+        try:
             _ensure_private(directory)
             return directory
-    raise UnsafeDirectory(f"no socket directory short enough for a Unix socket ({candidates[0]})")
+        except (UnsafeDirectory, OSError) as error:
+            if configured:
+                raise
+            problem = problem or error  # e.g. XDG_RUNTIME_DIR of another user after sudo: try the next
+    raise problem or UnsafeDirectory(f"no socket directory short enough for a Unix socket ({candidates[0]})")
 
 
 def _ensure_private(directory: str) -> None:

@@ -241,8 +241,10 @@ class Server:
                 from . import worker
 
                 code = worker.run(request, fds)
-            except BaseException:  # noqa: BLE001 - nothing may escape into the server's loop
-                code = 2
+            except KeyboardInterrupt:  # Ctrl-C before the CLI took over
+                code = _say("copguard: interrupted")
+            except BaseException as error:  # noqa: BLE001 - nothing may escape into the server's loop
+                code = _say(f"copguard: internal error in the daemon's worker: {type(error).__name__}: {error}")
             finally:
                 os._exit(code)
         try:
@@ -340,6 +342,15 @@ def _signal_group(pid: int, number: int) -> None:
             os.kill(pid, number)
         except OSError:
             pass
+
+
+def _say(message: str) -> int:
+    """Write `message` to the request's stderr (fd 2, the client's once the worker took it); exit 2."""
+    try:
+        os.write(2, message.encode("utf-8", "backslashreplace") + b"\n")
+    except OSError:
+        pass
+    return 2
 
 
 def _close_all(fds: List[int]) -> None:
