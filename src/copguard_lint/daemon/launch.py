@@ -32,8 +32,6 @@ def start_in_background(socket_path: str, lock_path: str, wait_for_caller: bool 
     if server_alive(lock_path):
         return False
     caller = str(os.getpid() if wait_for_caller else 0)
-    command = [sys.executable, *_interpreter_flags(), "-c", _BOOT, socket_path, lock_path, caller,
-               *location.import_path()]
     try:
         pid = os.fork()
     except OSError:
@@ -47,6 +45,9 @@ def start_in_background(socket_path: str, lock_path: str, wait_for_caller: bool 
                 for fd in (0, 1, 2):
                     os.dup2(devnull, fd)
                 os.closerange(3, 1 << 16)  # nothing of the caller's (a hook runner's pipes) stays open
+                # Built here, in the grandchild, so the caller does not pay for importing subprocess.
+                command = [sys.executable, *_interpreter_flags(), "-c", _BOOT, socket_path, lock_path, caller,
+                           *location.import_path()]
                 os.chdir("/")
                 os.execv(sys.executable, command)
         except BaseException:
