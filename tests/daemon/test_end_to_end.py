@@ -235,3 +235,20 @@ def test_a_vanished_client_ends_its_run(daemon, project):
     client.communicate(timeout=120)
     daemon.wait_for(lambda: process_gone(worker), "the orphaned run to end")
     daemon.wait_for(lambda: daemon.status(status["socket"])["running"] == 0 or None, "the server to reap it")
+
+
+def test_a_request_without_go_never_runs_and_does_not_keep_the_server(daemon, project):
+    """The client may give up after "accepted" and run the request itself: the server must not run it too."""
+    from copguard_lint.daemon import client, wire
+
+    status = daemon.start(COPGUARD_DAEMON_IDLE="1")
+    sock = client.connect(status["socket"])
+    request = client._request(["check", "--no-cache", "-o", "report.txt", "leaky.py"])
+    request["cwd"] = os.fsencode(str(project))
+    with open(os.devnull, "rb") as devnull:
+        wire.send(sock, request, fds=[devnull.fileno()] * 3)
+    assert "accepted" in wire.receive(sock)[0]
+    # ...and never say "go": the server drops the request, then idles out
+    daemon.wait_for(lambda: process_gone(status["pid"]), "the server to exit")
+    sock.close()
+    assert not (project / "report.txt").exists()

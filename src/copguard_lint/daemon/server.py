@@ -131,7 +131,8 @@ class Server:
         self.listener, self.socket_path, self.inode, self.idle = listener, socket_path, inode, idle
         self.stop_requested = False
         self.selector = selectors.DefaultSelector()
-        self.waiting: Dict[socket.socket, Tuple[Dict[str, Any], List[int]]] = {}
+        # accepted requests awaiting the client's "go": conn -> (request, fds, deadline)
+        self.waiting: Dict[socket.socket, Tuple[Dict[str, Any], List[int], float]] = {}
         self.running: Dict[int, socket.socket] = {}
         self.served = 0
         self.started = time.time()
@@ -151,10 +152,16 @@ class Server:
             self._reap()
             if self.stop_requested:
                 self.stop_listening()
+            self._expire_waiting()
             busy = self.waiting or self.running
             if not busy and (not self.listening or time.monotonic() - self.last_activity >= self.idle):
                 return
-            timeout = None if busy else max(0.0, self.idle - (time.monotonic() - self.last_activity))
+            if self.waiting:  # wake up for the next deadline
+                timeout = max(0.0, min(entry[2] for entry in self.waiting.values()) - time.monotonic())
+            elif busy:
+                timeout = None  # a SIGCHLD wakes the loop
+            else:
+                timeout = max(0.0, self.idle - (time.monotonic() - self.last_activity))
             for key, _ in self.selector.select(timeout):
                 key.data(key.fileobj)
 
@@ -167,6 +174,16 @@ class Server:
 
     def _on_sigterm(self, *_) -> None:
         self.stop_requested = True  # acted on by the loop, which the signal wakes up
+
+    def _expire_waiting(self) -> None:
+        """A client that never says "go" (stopped, hung) must not keep the server busy forever."""
+        now = time.monotonic()
+        for conn, (_, fds, deadline) in list(self.waiting.items()):
+            if now >= deadline:
+                del self.waiting[conn]
+                self.selector.unregister(conn)
+                _close_all(fds)
+                conn.close()
 
     # -- handlers -----------------------------------------------------------------------------
 
@@ -196,7 +213,7 @@ class Server:
         try:
             if op == "run" and len(fds) == 3:
                 wire.send(conn, {"accepted": os.getpid()})
-                self.waiting[conn] = (request, fds)
+                self.waiting[conn] = (request, fds, time.monotonic() + REQUEST_TIMEOUT)
                 self.selector.register(conn, selectors.EVENT_READ, self._go)
                 return
             _close_all(fds)
@@ -212,7 +229,7 @@ class Server:
 
     def _go(self, conn: socket.socket) -> None:
         self.selector.unregister(conn)
-        request, fds = self.waiting.pop(conn)
+        request, fds, _ = self.waiting.pop(conn)
         try:
             frame, _ = wire.receive(conn)
         except (OSError, wire.ProtocolError, ValueError, EOFError, TypeError):
