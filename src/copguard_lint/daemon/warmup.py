@@ -61,12 +61,13 @@ def load() -> None:
     from . import commands, worker  # noqa: F401
 
     registry.all_rules()
+    _import_pool_modules()
     scratch = tempfile.mkdtemp(prefix="copguard-warmup-")
     try:
         with open(os.path.join(scratch, "app.py"), "w", encoding="utf-8") as handle:
             handle.write(SAMPLE)
         for output_format in FORMATS:
-            _run_quietly(cli.main, scratch, ["check", "--no-cache", "--force-exclude", "--exit-zero",
+            _run_quietly(cli.main, scratch, ["check", "--no-cache", "--force-exclude", "--exit-zero", "--statistics",
                                              "--format", output_format, "app.py"])
         _run_quietly(cli.main, scratch, ["check", "--no-cache", "--exit-zero", "-", "--stdin-filename", "app.py"],
                      stdin=SAMPLE)
@@ -76,6 +77,17 @@ def load() -> None:
     gc.collect()
     if hasattr(gc, "freeze"):
         gc.freeze()
+
+
+def _import_pool_modules() -> None:
+    """What a directory run with worker processes imports on first use (the sample is one file)."""
+    import importlib
+
+    for name in ("concurrent.futures.process", "multiprocessing.popen_fork", "multiprocessing.synchronize"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # pragma: no cover - a platform without them runs without a pool anyway
+            pass
 
 
 def _run_quietly(main, cwd: str, argv, stdin: str = "") -> None:
