@@ -74,7 +74,7 @@ def test_hook_manifest_follows_the_conventions():
 
 def test_hook_entry_is_a_console_script_of_this_package():
     text = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'copguard = "copguard_lint.cli:main"' in text
+    assert 'copguard = "copguard_lint.entry:main"' in text
 
 
 # -- the CI examples --------------------------------------------------------------------------

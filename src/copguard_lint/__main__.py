@@ -24,7 +24,7 @@ def _drop_working_directory() -> None:
 
 _drop_working_directory()
 
-from .cli import main  # noqa: E402 - only once the working directory is off sys.path
+from .entry import main  # noqa: E402 - only once the working directory is off sys.path
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -90,6 +90,9 @@ def cli() -> None:
               help="Report only findings on lines changed since git revision REF (and in untracked files).")
 @click.option("--file-timeout", type=click.FloatRange(0, 86400), default=None, metavar="SECONDS",
               help="Report a file that takes longer than this as COP001 (0: no limit; default 60).")
+@click.option("--daemon", is_flag=True,
+              help="Let a warm background server do the run (opt-in; also COPGUARD_DAEMON=1; "
+                   "see `copguard daemon --help`).")
 @cache_options
 def check(
     paths: Sequence[str],
@@ -108,10 +111,12 @@ def check(
     baseline_file: Optional[str],
     diff_ref: Optional[str],
     file_timeout: Optional[float],
+    daemon: bool,
     no_cache: bool,
     cache_dir: Optional[str],
 ) -> None:
     """Check PATHS (files or directories; default: the current directory)."""
+    del daemon  # entry.py handles it before this runs; here (no server reachable) the run is in-process
     from .cli_ci import emit_statistics, prepare_gates, run_with_progress
 
     paths = tuple(paths) or (".",)
@@ -277,3 +282,7 @@ cli.add_command(baseline_group)
 from .cli_names import explain_name_command  # noqa: E402  (`copguard explain-name`, in cli_names.py)
 
 cli.add_command(explain_name_command)
+
+from .daemon.commands import daemon_group  # noqa: E402  (`copguard daemon status|start|stop`)
+
+cli.add_command(daemon_group)
