@@ -29,12 +29,17 @@ _fields_cache: Dict[type, Tuple[str, ...]] = {}
 
 
 def _child_fields(cls: type) -> Tuple[str, ...]:
+    """The fields of a node class that may hold child nodes.
+
+    Fields declared as `str` (`Name.value`, `Integer.value`) never do: leaving
+    them out makes names and literals, most of the nodes of a tree, leaves.
+    """
     fields = _fields_cache.get(cls)
     if fields is None:
         fields = tuple(
             f.name
             for f in dataclasses.fields(cls)
-            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace") and f.type not in (str, "str")
         )
         _fields_cache[cls] = fields
     return fields
@@ -121,6 +126,7 @@ class Walker:
         self._visit = dict(self._visit)  # type: ignore[assignment]
         self._leave = dict(self._leave)  # type: ignore[assignment]
         self.statements_only = set(self._visit) | set(self._leave) <= STATEMENT_LEVEL
+        self._plans: Dict[type, Tuple[Sequence[Callable], Tuple[str, ...], Sequence[Callable]]] = {}
 
     def walk(self, node: cst.CSTNode) -> None:
         if self.statements_only:
@@ -149,26 +155,33 @@ class Walker:
             for callback in callbacks:
                 callback(node)
 
+    def _plan(self, kind: type) -> Tuple[Sequence[Callable], Tuple[str, ...], Sequence[Callable]]:
+        """(visit callbacks, child fields, leave callbacks) for a node type, looked up once per walk."""
+        name = kind.__name__
+        plan = (self._visit.get(name, ()), _child_fields(kind), self._leave.get(name, ()))
+        self._plans[kind] = plan
+        return plan
+
     def _walk(self, node: cst.CSTNode) -> None:
-        name = type(node).__name__
-        callbacks = self._visit.get(name)
-        if callbacks:
-            for callback in callbacks:
-                callback(node)
+        plan = self._plans.get(type(node))
+        if plan is None:
+            plan = self._plan(type(node))
+        visits, fields, leaves = plan
+        for callback in visits:
+            callback(node)
         walk = self._walk
         is_node = _IS_NODE
-        for field in _child_fields(type(node)):
+        for field in fields:
             value = getattr(node, field)
-            if is_node[type(value)]:
+            value_kind = type(value)
+            if is_node[value_kind]:
                 walk(value)
             elif isinstance(value, (tuple, list)):
                 for item in value:
                     if is_node[type(item)]:
                         walk(item)
-        callbacks = self._leave.get(name)
-        if callbacks:
-            for callback in callbacks:
-                callback(node)
+        for callback in leaves:
+            callback(node)
 
 
 def visit_all(module: cst.Module, visitors: Sequence[object]) -> None:

@@ -252,10 +252,10 @@ class EntryPointAnalysis(Analysis):
     # -- module objects: apps, blueprints, routers -------------------------
     def _collect_objects(self, body: Sequence[cst.CSTNode]) -> None:
         for statement in _iter_all_statements(body):
-            if not isinstance(statement, cst.SimpleStatementLine):
+            if type(statement) is not cst.SimpleStatementLine:
                 continue
             for small in statement.body:
-                if isinstance(small, (cst.Assign, cst.AnnAssign)) and isinstance(small.value, cst.Call):
+                if type(small) in _ASSIGNMENTS and type(small.value) is cst.Call:
                     targets = small.targets if isinstance(small, cst.Assign) else [small]
                     resolved = self.ctx.imports.resolve(small.value.func)
                     framework = None
@@ -273,11 +273,12 @@ class EntryPointAnalysis(Analysis):
     # -- statements -------------------------------------------------------
     def _walk(self, body: Sequence[cst.CSTNode], scope: List[str], class_info: Optional[ClassInfo]) -> None:
         for statement in body:
-            if isinstance(statement, cst.FunctionDef):
+            kind = type(statement)
+            if kind is cst.FunctionDef:
                 self._function(statement, scope, class_info)
-            elif isinstance(statement, cst.ClassDef):
+            elif kind is cst.ClassDef:
                 self._class(statement, scope)
-            elif isinstance(statement, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
+            elif kind in _COMPOUND:
                 for inner in _compound_bodies(statement):
                     self._walk(inner, scope, class_info)
 
@@ -711,23 +712,31 @@ class EntryPointAnalysis(Analysis):
 # -- small syntax helpers --------------------------------------------------------
 
 
+# libcst's node classes are final, so `type(node) is X` (or `in` a set of them)
+# says what isinstance would, without ABCMeta's slow path on a miss.
+_COMPOUND = frozenset({cst.If, cst.Try, cst.With, cst.For, cst.While})
+_ASSIGNMENTS = frozenset({cst.Assign, cst.AnnAssign})
+
+
 def _suite(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement]:
-    if isinstance(suite, cst.IndentedBlock):
+    kind = type(suite)
+    if kind is cst.IndentedBlock:
         return suite.body
-    if isinstance(suite, cst.SimpleStatementSuite):
+    if kind is cst.SimpleStatementSuite:
         return [cst.SimpleStatementLine(body=suite.body)]
     return []
 
 
 def _compound_bodies(statement: cst.CSTNode) -> Iterator[Sequence[cst.BaseStatement]]:
-    if isinstance(statement, cst.If):
+    kind = type(statement)
+    if kind is cst.If:
         yield _suite(statement.body)
         orelse = statement.orelse
-        if isinstance(orelse, cst.If):
+        if type(orelse) is cst.If:
             yield from _compound_bodies(orelse)
-        elif isinstance(orelse, cst.Else):
+        elif type(orelse) is cst.Else:
             yield _suite(orelse.body)
-    elif isinstance(statement, cst.Try):
+    elif kind is cst.Try:
         yield _suite(statement.body)
         for handler in statement.handlers:
             yield _suite(handler.body)
@@ -735,7 +744,7 @@ def _compound_bodies(statement: cst.CSTNode) -> Iterator[Sequence[cst.BaseStatem
             yield _suite(statement.orelse.body)
         if statement.finalbody is not None:
             yield _suite(statement.finalbody.body)
-    elif isinstance(statement, (cst.With, cst.For, cst.While)):
+    elif kind is cst.With or kind is cst.For or kind is cst.While:
         yield _suite(statement.body)
         orelse = getattr(statement, "orelse", None)
         if orelse is not None:
@@ -746,21 +755,23 @@ def _iter_all_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
     """Every statement, descending into compound statements and function bodies (not classes)."""
     for statement in body:
         yield statement
-        if isinstance(statement, cst.FunctionDef):
+        kind = type(statement)
+        if kind is cst.FunctionDef:
             yield from _iter_all_statements(_suite(statement.body))
-        elif isinstance(statement, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
+        elif kind in _COMPOUND:
             for inner in _compound_bodies(statement):
                 yield from _iter_all_statements(inner)
 
 
 def _assignments(statement: cst.CSTNode) -> Iterator[Tuple[str, cst.BaseExpression]]:
-    if isinstance(statement, cst.SimpleStatementLine):
+    if type(statement) is cst.SimpleStatementLine:
         for small in statement.body:
-            if isinstance(small, cst.Assign):
+            kind = type(small)
+            if kind is cst.Assign:
                 for target in small.targets:
-                    if isinstance(target.target, cst.Name):
+                    if type(target.target) is cst.Name:
                         yield target.target.value, small.value
-            elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+            elif kind is cst.AnnAssign and small.value is not None and type(small.target) is cst.Name:
                 yield small.target.value, small.value
 
 

@@ -273,6 +273,12 @@ class FeatureVocabulary:
         self.decision_attributes = frozenset(frozenset(p) for p in _phrases(handling["handling"]["decision-attributes"]))
         self.presenter_words = frozenset(handling["handling"]["presenter-exclude"])
         self._cache: Dict[Tuple[str, str], Any] = {}
+        self._identifier_traits: Dict[str, Tuple[str, ...]] = {}
+        self._literal_traits: Dict[str, Tuple[str, ...]] = {}
+        self._report_classes: Dict[str, bool] = {}
+        self._name_facts: Dict[str, Tuple[Tuple[str, ...], bool]] = {}
+        self._class_words: Dict[int, FrozenSet[str]] = {}
+        self._report_containers: Dict[str, bool] = {}
 
     @staticmethod
     def _category(entry: Mapping[str, Any]) -> Category:
@@ -322,7 +328,9 @@ class FeatureVocabulary:
         for order, category in enumerate(self.categories):
             if w in category.class_names:
                 return category.kind
-            allowed = category.nouns | category.qualifiers | self.model_fillers
+            allowed = self._class_words.get(id(category))
+            if allowed is None:  # the words a class name of this category may hold, made once
+                allowed = self._class_words[id(category)] = category.nouns | category.qualifiers | self.model_fillers
             if not all(word in allowed for word in w):
                 continue
             positions = [i for i, word in enumerate(w) if word in category.nouns]
@@ -452,8 +460,67 @@ class FeatureVocabulary:
         return profiles is not None and frozenset(words(field_name)) in profiles.field_names
 
     def is_report_class(self, name: str) -> bool:
-        """A class name that reads as a report mechanism (`Report`, `CommentFlag`), by name alone."""
-        return name[:1].isupper() and not is_constant_name(name) and self.classify_class(name) == "report"
+        """A class name that reads as a report mechanism (`Report`, `CommentFlag`), by name alone.
+
+        Asked for every name in the code: cached per spelling.
+        """
+        found = self._report_classes.get(name)
+        if found is None:
+            found = self._report_classes[name] = (
+                name[:1].isupper() and not is_constant_name(name) and self.classify_class(name) == "report"
+            )
+        return found
+
+    def name_facts(self, name: str) -> Tuple[Tuple[str, ...], bool]:
+        """(`identifier_traits`, `is_report_class`) of a name: what `visit_Name` asks of every name."""
+        facts = self._name_facts.get(name)
+        if facts is None:
+            facts = self._name_facts[name] = (self.identifier_traits(name), self.is_report_class(name))
+        return facts
+
+    def names_report_container(self, identifier: str) -> bool:
+        """Whether a word of the identifier is a report container (`reports`, `flags`), cached per spelling."""
+        found = self._report_containers.get(identifier)
+        if found is None:
+            found = self._report_containers[identifier] = any(w in self.report_containers for w in words(identifier))
+        return found
+
+    def identifier_traits(self, identifier: str) -> Tuple[str, ...]:
+        """The traits an identifier used in a function gives it (block, help, scan, filter).
+
+        Asked for every name, attribute and keyword in the code: cached per spelling.
+        """
+        traits = self._identifier_traits.get(identifier)
+        if traits is None:
+            found = []
+            if self.is_block_check(identifier):
+                found.append(TRAIT_BLOCK)
+            if self.is_help(identifier):
+                found.append(TRAIT_HELP)
+            if self.is_hold(identifier):
+                found.append(TRAIT_SCAN)
+            if self.is_filter_hold(identifier):
+                found.append(TRAIT_FILTER)
+            traits = self._identifier_traits[identifier] = tuple(found)
+        return traits
+
+    def literal_traits(self, text: str) -> Tuple[str, ...]:
+        """The traits a short string literal used in a function gives it; none for prose.
+
+        Cached per text; the caller passes only texts of at most 80 characters.
+        """
+        traits = self._literal_traits.get(text)
+        if traits is None:
+            found = []
+            if not any(c.isspace() for c in text):  # prose (docstrings, messages), not a name
+                if self.is_help(text):
+                    found.append(TRAIT_HELP)
+                if self.is_hold(text):
+                    found.append(TRAIT_SCAN)
+                if self.is_filter_hold(text) or text.strip().lower() in self.held_values:
+                    found.append(TRAIT_FILTER)
+            traits = self._literal_traits[text] = tuple(found)
+        return traits
 
     def _name_words(self, qualname: str) -> Words:
         """Words of a qualified name without a trailing view method (`DeleteReport.post` -> delete, report)."""
@@ -838,6 +905,8 @@ class FeatureAnalysis(Analysis):
         self.module = module_name(ctx.path)
         self.package = ctx.path.replace("\\", "/").endswith("__init__.py")
         self.frames: List[_Frame] = []
+        self.defs: List[_Frame] = []  # the "def" frames of `frames`, kept apart: asked about at every node
+        self._name_facts = self.vocabulary._name_facts
         self.functions: List[_Frame] = []
         self.classes: Dict[str, _Frame] = {}
         self.local_functions: Set[str] = set()  # qualnames of functions defined here
@@ -845,33 +914,21 @@ class FeatureAnalysis(Analysis):
 
     # -- helpers ------------------------------------------------------------------
     def _innermost_def(self) -> Optional[_Frame]:
-        for frame in reversed(self.frames):
-            if frame.kind == "def":
-                return frame
-        return None
+        return self.defs[-1] if self.defs else None
 
     def _add_trait(self, trait: str) -> None:
         """A trait belongs to every enclosing function, or to the class body it appears in."""
-        added = False
-        for frame in self.frames:
-            if frame.kind == "def":
+        if self.defs:
+            for frame in self.defs:
                 frame.traits.add(trait)
-                added = True
-        if not added and self.frames:
+        elif self.frames:
             self.frames[-1].traits.add(trait)
 
     def _identifier(self, name: str) -> None:
         if not self.frames:
             return
-        v = self.vocabulary
-        if v.is_block_check(name):
-            self._add_trait(TRAIT_BLOCK)
-        if v.is_help(name):
-            self._add_trait(TRAIT_HELP)
-        if v.is_hold(name):
-            self._add_trait(TRAIT_SCAN)
-        if v.is_filter_hold(name):
-            self._add_trait(TRAIT_FILTER)
+        for trait in self.vocabulary.identifier_traits(name):
+            self._add_trait(trait)
 
     def _is_request(self, node: cst.BaseExpression) -> bool:
         spelled = dotted(node)
@@ -1021,9 +1078,11 @@ class FeatureAnalysis(Analysis):
         if class_frame is not None and class_frame.is_view and class_frame.upload and node.name.value in v.view_methods:
             frame.upload = class_frame.upload
         self.frames.append(frame)
+        self.defs.append(frame)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         frame = self.frames.pop()
+        self.defs.pop()
         owner = frame.class_frame
         if owner is not None:
             owner.methods.append(frame)
@@ -1053,8 +1112,11 @@ class FeatureAnalysis(Analysis):
     # -- expressions --------------------------------------------------------------
     def visit_Name(self, node: cst.Name) -> None:
         if self.frames:
-            self._identifier(node.value)
-            if self.vocabulary.is_report_class(node.value):
+            facts = self._name_facts.get(node.value)  # the vocabulary's cache, read here: asked of every name
+            traits, report_class = facts if facts is not None else self.vocabulary.name_facts(node.value)
+            for trait in traits:
+                self._add_trait(trait)
+            if report_class:
                 self._report_mention(node)
 
     def _report_mention(self, node: cst.Name) -> None:
@@ -1088,7 +1150,7 @@ class FeatureAnalysis(Analysis):
         attr = node.attr.value
         self._identifier(attr)
         frame = self._innermost_def()
-        if frame is not None and any(w in self.vocabulary.report_containers for w in words(attr)):
+        if frame is not None and self.vocabulary.names_report_container(attr):
             frame.report_attrs.add(attr)
         if frame is not None and attr in self.vocabulary.upload_attributes and self._is_request(node.value):
             frame.upload = frame.upload or f"{dotted(node.value)}.{attr}"
@@ -1097,15 +1159,10 @@ class FeatureAnalysis(Analysis):
         if not self.frames:
             return
         text = _literal_string(node)
-        if not text or len(text) > 80 or any(c.isspace() for c in text):
+        if not text or len(text) > 80:
             return  # prose (docstrings, messages), not a name
-        v = self.vocabulary
-        if v.is_help(text):
-            self._add_trait(TRAIT_HELP)
-        if v.is_hold(text):
-            self._add_trait(TRAIT_SCAN)
-        if v.is_filter_hold(text) or text.strip().lower() in v.held_values:
-            self._add_trait(TRAIT_FILTER)
+        for trait in self.vocabulary.literal_traits(text):
+            self._add_trait(trait)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         # request.files["photo"]: a key that names a data import is not media.
@@ -1126,7 +1183,8 @@ class FeatureAnalysis(Analysis):
         v = self.vocabulary
         func = node.func
         spelled = dotted(func)
-        last = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else None)
+        func_kind = type(func)  # libcst's node classes are final: cheaper than isinstance
+        last = func.attr.value if func_kind is cst.Attribute else (func.value if func_kind is cst.Name else None)
         for arg in node.args:
             if arg.keyword is not None:
                 self._identifier(arg.keyword.value)
@@ -1140,7 +1198,7 @@ class FeatureAnalysis(Analysis):
         if frame is None:
             return
         # upload.get("photo") / request.files.get("photo")
-        if isinstance(func, cst.Attribute) and last in ("get", "getlist") and isinstance(func.value, cst.Attribute) \
+        if func_kind is cst.Attribute and last in ("get", "getlist") and type(func.value) is cst.Attribute \
                 and func.value.attr.value in v.upload_attributes and self._is_request(func.value.value) and node.args:
             key = _literal_string(node.args[0].value)
             if key is not None:
@@ -1157,8 +1215,8 @@ class FeatureAnalysis(Analysis):
                 frame.report_created[created] = frame.report_created.get(created, 0) + 1
         callee = self._callee(func, spelled, last)
         if callee is not None and callee not in frame.calls and len(frame.calls) < MAX_CALLS:
-            for outer in self.frames:
-                if outer.kind == "def" and callee not in outer.calls and len(outer.calls) < MAX_CALLS:
+            for outer in self.defs:
+                if callee not in outer.calls and len(outer.calls) < MAX_CALLS:
                     outer.calls.append(callee)
 
     def _callee(self, func: cst.BaseExpression, spelled: Optional[str], last: str) -> Optional[str]:

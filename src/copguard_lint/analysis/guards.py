@@ -68,10 +68,14 @@ class _Kind:
 
 
 def _has_phrase(words: Sequence[str], phrases: Iterable[Tuple[str, ...]]) -> bool:
+    words = tuple(words)
     for phrase in phrases:
         n = len(phrase)
+        if not n:
+            return True
+        first = phrase[0]
         for start in range(len(words) - n + 1):
-            if tuple(words[start : start + n]) == phrase:
+            if words[start] == first and words[start : start + n] == phrase:
                 return True
     return False
 
@@ -116,6 +120,10 @@ class GuardVocabulary:
         self.dependencies = NameSet(configured.get("dependencies", ()))
         self.permissions = NameSet(configured.get("permissions", ()))
         self._age = next(k for k in self.kinds if k.name == AGE)
+        # Answers per name spelling: guards ask them of every call, test and assignment.
+        self._roles: Dict[str, str] = {}
+        self._kinds: Dict[str, FrozenSet[str]] = {}
+        self._age_value_names: Dict[str, bool] = {}
 
     # -- names ----------------------------------------------------------------
     def name_kinds(self, name: Optional[str]) -> FrozenSet[str]:
@@ -124,8 +132,13 @@ class GuardVocabulary:
             return frozenset()
         return self._name_kinds(name.replace("()", "").rsplit(".", 1)[-1])
 
-    @lru_cache(maxsize=4096)
     def _name_kinds(self, last: str) -> FrozenSet[str]:
+        found = self._kinds.get(last)
+        if found is None:
+            found = self._kinds[last] = self._kinds_of(last)
+        return found
+
+    def _kinds_of(self, last: str) -> FrozenSet[str]:
         words = split_words(last)
         if not words or set(words) & self.not_guard:
             return frozenset()
@@ -147,6 +160,12 @@ class GuardVocabulary:
         """What a call of this name does: enforcing | predicate | value | request."""
         if not name:
             return ""
+        found = self._roles.get(name)
+        if found is None:
+            found = self._roles[name] = self._role(name)
+        return found
+
+    def _role(self, name: str) -> str:
         words = split_words(name.replace("()", "").rsplit(".", 1)[-1])
         if not words:
             return ""
@@ -177,6 +196,12 @@ class GuardVocabulary:
         """`age`, `child_age`, `date_of_birth`, `dob`, `birth_year` (not `max_age`, `token_age`)."""
         if not name:
             return False
+        found = self._age_value_names.get(name)
+        if found is None:
+            found = self._age_value_names[name] = self._is_age_value_name(name)
+        return found
+
+    def _is_age_value_name(self, name: str) -> bool:
         words = split_words(name.replace("()", "").rsplit(".", 1)[-1])
         if not words or set(words) & (self.not_age | self.not_guard):
             return False
@@ -287,6 +312,8 @@ class _Index:
             self.parent[id(statement)] = (parent, branch, block, index)
             self.order[id(statement)] = len(self.statements)
             self.statements.append(statement)
+            if type(statement) in _SIMPLE_STATEMENTS:
+                continue  # no nested block (`_branches` would yield nothing)
             for inner_branch, inner in _branches(statement):
                 self._block(inner, statement, inner_branch)
 
@@ -340,6 +367,13 @@ class GuardAnalysis(Analysis):
         self._indexes: Dict[int, _Index] = {}
         self._envs: Dict[int, "_GateEnv"] = {}
         self._summaries: Optional[Dict[str, GuardSummary]] = None
+        # Bumped whenever `_summaries` changes. What a function's statements guard
+        # depends on the summaries seen (helpers calling helpers), so results are
+        # memoised per function and summaries version: the second summary pass, the
+        # methods summarised again for their class and every later query reuse them.
+        self._summaries_version = 0
+        self._guards_in: Dict[int, Tuple[int, List["Guard"]]] = {}
+        self._function_summaries: Dict[int, Tuple[int, Optional[GuardSummary]]] = {}
 
     @property
     def entry_points(self) -> EntryPointAnalysis:
@@ -402,11 +436,19 @@ class GuardAnalysis(Analysis):
 
     def guards_in(self, function: cst.FunctionDef) -> List[Guard]:
         """Every guard statement of a function, enforced or not, in statement order."""
+        cached = self._guards_in.get(id(function))
+        if cached is not None and cached[0] == self._summaries_version and self._summaries is not None:
+            return list(cached[1])
         index = self._index(function)
         env = self._env(function)
+        version = self._summaries_version if self._summaries is not None else None
         out: List[Guard] = []
         for statement in index.statements:
             out.extend(self.statement_guards(statement, env, descend=False))
+        if version is not None and version == self._summaries_version:
+            # Not when the summaries were first computed during this call: the earlier
+            # statements may have been read before any summary existed.
+            self._guards_in[id(function)] = (version, list(out))
         return out
 
     def unresolved_before(self, function: cst.FunctionDef, node: cst.CSTNode) -> List[Unresolved]:
@@ -483,35 +525,37 @@ class GuardAnalysis(Analysis):
     def statement_guards(self, statement: cst.CSTNode, env: "_GateEnv", descend: bool = True) -> List[Guard]:
         """Guards a statement makes; `enforced` says whether a failing check stops the request."""
         out: List[Guard] = []
-        if isinstance(statement, cst.SimpleStatementLine):
+        kind = type(statement)
+        if kind is cst.SimpleStatementLine:
             for small in statement.body:
                 out.extend(self._small_guards(small, env))
-        elif isinstance(statement, cst.If):
+        elif kind is cst.If:
             tested = self.test_guards(statement.test, env)
             if tested:
                 how = _exit_kind(statement, self)
                 out.extend(
                     Guard(g.kind, g.how, g.node, g.spelled, bool(how), g.threshold, how) for g in tested
                 )
-        elif descend and isinstance(statement, (cst.Try, cst.With)):
+        elif descend and (kind is cst.Try or kind is cst.With):
             for inner in _suite(statement.body):
                 out.extend(g for g in self.statement_guards(inner, env) if g.enforced)
         return out
 
     def _small_guards(self, small: cst.CSTNode, env: "_GateEnv") -> List[Guard]:
-        if isinstance(small, cst.Assert):
+        kind = type(small)
+        if kind is cst.Assert:
             return [Guard(g.kind, g.how, g.node, g.spelled, True, g.threshold, "raise") for g in self.test_guards(small.test, env)]
         value: Optional[cst.BaseExpression] = None
         statement_call = False
-        if isinstance(small, cst.Expr):
+        if kind is cst.Expr:
             value, statement_call = small.value, True
-        elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+        elif kind is cst.Assign or kind is cst.AnnAssign:
             value = small.value
         if value is None:
             return []
-        if isinstance(value, cst.Await):
+        if type(value) is cst.Await:
             value = value.expression
-        if not isinstance(value, cst.Call):
+        if type(value) is not cst.Call:
             return []
         return self._call_guards(value, env, statement_call)
 
@@ -543,7 +587,8 @@ class GuardAnalysis(Analysis):
         """Guards a condition tests (enforcement is decided by the statement around it)."""
         env = env or _GateEnv()
         vocab = self.vocabulary
-        if isinstance(test, cst.Comparison):
+        kind = type(test)  # libcst's node classes are final: `type(...) is` says what isinstance would
+        if kind is cst.Comparison:
             found = self.age_comparison(test, env)
             if found is not None:
                 return [found]
@@ -551,13 +596,11 @@ class GuardAnalysis(Analysis):
             for operand in [test.left, *(c.comparator for c in test.comparisons)]:
                 out.extend(self.test_guards(operand, env))
             return out
-        if isinstance(test, cst.BooleanOperation):
+        if kind is cst.BooleanOperation:
             return self.test_guards(test.left, env) + self.test_guards(test.right, env)
-        if isinstance(test, cst.UnaryOperation):
+        if kind is cst.UnaryOperation or kind is cst.Await:
             return self.test_guards(test.expression, env)
-        if isinstance(test, cst.Await):
-            return self.test_guards(test.expression, env)
-        if isinstance(test, cst.Call):
+        if kind is cst.Call:
             name = _last_name(test.func)
             resolved = self._resolve(test.func)
             if vocab.functions.matches(resolved) or vocab.functions.matches(name):
@@ -577,15 +620,15 @@ class GuardAnalysis(Analysis):
                 if kinds:
                     return [Guard(k, "check", test) for k in sorted(kinds)]
             return []
-        if isinstance(test, cst.Name):
+        if kind is cst.Name:
             kinds = env.kinds.get(test.value) or vocab.name_kinds(test.value)
             return [Guard(k, "check", test, test.value) for k in sorted(kinds)]
-        if isinstance(test, cst.Attribute):
+        if kind is cst.Attribute:
             kinds = vocab.name_kinds(test.attr.value)
             if kinds:
                 return [Guard(k, "check", test) for k in sorted(kinds)]
             return self.test_guards(test.value, env)
-        if isinstance(test, cst.Subscript):
+        if kind is cst.Subscript:
             key = _constant_key(test)
             kinds = vocab.name_kinds(key) if key else frozenset()
             if kinds:
@@ -625,7 +668,8 @@ class GuardAnalysis(Analysis):
         """"age" for an age in years, "birth" for a birth date or year, None otherwise."""
         env = env or _GateEnv()
         vocab = self.vocabulary
-        if isinstance(node, cst.Name):
+        kind = type(node)
+        if kind is cst.Name:
             if node.value in env.age_values:
                 return "age"
             if node.value in env.birth_values:
@@ -633,7 +677,7 @@ class GuardAnalysis(Analysis):
             if vocab.is_age_value_name(node.value):
                 return "birth" if vocab.is_birth_name(node.value) else "age"
             return None
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             attr = node.attr.value
             if attr in ("year", "days", "years"):
                 inner = self.age_value_kind(node.value, env)
@@ -645,19 +689,19 @@ class GuardAnalysis(Analysis):
             if vocab.is_age_value_name(attr):
                 return "birth" if vocab.is_birth_name(attr) else "age"
             return None
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             key = _constant_key(node)
             if key and vocab.is_age_value_name(key):
                 return "birth" if vocab.is_birth_name(key) else "age"
             return None
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             name = _last_name(node.func)
             if name in ("int", "float", "round", "abs"):
                 return self.age_value_kind(node.args[0].value, env) if node.args else None
             if vocab.is_age_value_name(name) and vocab.role(name) == "value":
                 return "age"
             return None
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             kinds = {self.age_value_kind(node.left, env), self.age_value_kind(node.right, env)} - {None}
             if not kinds:
                 return None
@@ -699,21 +743,27 @@ class GuardAnalysis(Analysis):
             "dependency": vocab.dependencies,
             "permission": vocab.permissions,
         }[how]
-        text = ("@" if how == "decorator" else "") + _text(expr)
-        if how == "dependency":
-            text = f"Depends({_text(expr)})"
-        threshold = _keyword_threshold(expr, self) if isinstance(expr, cst.Call) else None
         if configured.matches(resolved) or configured.matches(name) or vocab.functions.matches(resolved):
-            return [Guard(k, how, expr, text, True, threshold) for k in sorted(GATE_KINDS)]
+            return self._applied(expr, how, sorted(GATE_KINDS))
         kinds = vocab.name_kinds(name)
         if kinds and vocab.role(name) != "request":
-            return [Guard(k, how, expr, text, True, threshold) for k in sorted(kinds)]
+            return self._applied(expr, how, sorted(kinds))
         summary = self._local_summaries().get(dotted(target) or "") if isinstance(target, (cst.Name, cst.Attribute)) else None
         if summary is not None and summary.kinds and (
             summary.decorator or summary.raises or summary.permission or (how == "dependency" and summary.predicate)
         ):
-            return [Guard(k, how, expr, text, True, threshold) for k in sorted(summary.kinds)]
+            return self._applied(expr, how, sorted(summary.kinds))
         return []
+
+    def _applied(self, expr: cst.BaseExpression, how: str, kinds: List[str]) -> List[Guard]:
+        """The guards an applied check makes. Its text is made only here: printing a call
+        decorator's source is costly, and most decorators are not guards."""
+        if how == "dependency":
+            text = f"Depends({_text(expr)})"
+        else:
+            text = ("@" if how == "decorator" else "") + _text(expr)
+        threshold = _keyword_threshold(expr, self) if isinstance(expr, cst.Call) else None
+        return [Guard(k, how, expr, text, True, threshold) for k in kinds]
 
     def _class_validation_guards(self, entry: EntryPoint) -> List[Guard]:
         """A form's or serializer's own validation, which ran before `save`, `form_valid` or `perform_create`."""
@@ -744,14 +794,31 @@ class GuardAnalysis(Analysis):
                 for qualname, function in entries.functions.items():
                     summary = self._summarise_function(function)
                     if summary is not None:
-                        self._summaries[qualname] = summary
+                        self._set_summary(qualname, summary)
                 for qualname, info in entries.classes.items():
                     summary = self._summarise_class(info)
                     if summary is not None:
-                        self._summaries[qualname] = summary
+                        self._set_summary(qualname, summary)
         return self._summaries
 
+    def _set_summary(self, qualname: str, summary: GuardSummary) -> None:
+        assert self._summaries is not None
+        if self._summaries.get(qualname) != summary:
+            self._summaries[qualname] = summary
+            self._summaries_version += 1
+
     def _summarise_function(self, function: cst.FunctionDef) -> Optional[GuardSummary]:
+        """`_summarise_uncached`, memoised while the summaries it reads stay the same."""
+        cached = self._function_summaries.get(id(function))
+        if cached is not None and cached[0] == self._summaries_version:
+            return cached[1]
+        version = self._summaries_version
+        summary = self._summarise_uncached(function)
+        if version == self._summaries_version:
+            self._function_summaries[id(function)] = (version, summary)
+        return summary
+
+    def _summarise_uncached(self, function: cst.FunctionDef) -> Optional[GuardSummary]:
         kinds: Set[str] = set()
         raises = predicate = decorator = False
         env = self._env(function)
@@ -963,7 +1030,7 @@ class GuardAnalysis(Analysis):
         return None
 
     def _resolve(self, node: cst.BaseExpression) -> Optional[str]:
-        if isinstance(node, (cst.Name, cst.Attribute)):
+        if type(node) in _NAME_OR_ATTRIBUTE:
             return self.ctx.imports.resolve(node) or dotted(node)
         return None
 
@@ -1051,21 +1118,26 @@ def _names_consent_page(text: str, vocab: GuardVocabulary) -> bool:
 
 
 def _suite(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement]:
-    if isinstance(suite, cst.IndentedBlock):
+    kind = type(suite)
+    if kind is cst.IndentedBlock:
         return suite.body
-    if isinstance(suite, cst.SimpleStatementSuite):
+    if kind is cst.SimpleStatementSuite:
         return [cst.SimpleStatementLine(body=suite.body)]
     return []
 
 
 def _branches(statement: cst.CSTNode) -> Iterator[Tuple[str, Sequence[cst.CSTNode]]]:
-    if isinstance(statement, cst.If):
+    kind = type(statement)
+    if kind in _SIMPLE_STATEMENTS:
+        return
+    if kind is cst.If:
         yield "body", _suite(statement.body)
-        if isinstance(statement.orelse, cst.If):
+        orelse_kind = type(statement.orelse)
+        if orelse_kind is cst.If:
             yield "orelse", [statement.orelse]
-        elif isinstance(statement.orelse, cst.Else):
+        elif orelse_kind is cst.Else:
             yield "orelse", _suite(statement.orelse.body)
-    elif isinstance(statement, cst.Try) or type(statement).__name__ == "TryStar":
+    elif kind is cst.Try or kind.__name__ == "TryStar":
         yield "body", _suite(statement.body)
         for position, handler in enumerate(statement.handlers):
             yield f"handler{position}", _suite(handler.body)
@@ -1073,28 +1145,29 @@ def _branches(statement: cst.CSTNode) -> Iterator[Tuple[str, Sequence[cst.CSTNod
             yield "else", _suite(statement.orelse.body)
         if statement.finalbody is not None:
             yield "finally", _suite(statement.finalbody.body)
-    elif isinstance(statement, (cst.For, cst.While)):
+    elif kind is cst.For or kind is cst.While:
         yield "body", _suite(statement.body)
         if statement.orelse is not None:
             yield "loop-else", _suite(statement.orelse.body)
-    elif isinstance(statement, cst.With):
+    elif kind is cst.With:
         yield "body", _suite(statement.body)
-    elif type(statement).__name__ == "Match":
+    elif kind.__name__ == "Match":
         for position, case in enumerate(statement.cases):
             yield f"case{position}", _suite(case.body)
 
 
 def _header_parts(statement: cst.CSTNode) -> List[cst.CSTNode]:
     """The parts of a statement that belong to it and not to a nested block."""
-    if isinstance(statement, cst.SimpleStatementLine):
+    kind = type(statement)
+    if kind is cst.SimpleStatementLine:
         return list(statement.body)
-    if isinstance(statement, (cst.If, cst.While)):
+    if kind is cst.If or kind is cst.While:
         return [statement.test]
-    if isinstance(statement, cst.For):
+    if kind is cst.For:
         return [statement.target, statement.iter]
-    if isinstance(statement, cst.With):
+    if kind is cst.With:
         return list(statement.items)
-    if type(statement).__name__ == "Match":
+    if kind.__name__ == "Match":
         return [statement.subject]
     return []
 
@@ -1121,38 +1194,59 @@ def _fields(cls: type) -> Tuple[str, ...]:
     return found
 
 
+_NAME_OR_ATTRIBUTE = frozenset({cst.Name, cst.Attribute})
+# Statements with no nested block: `_branches` has nothing to yield for them.
+_SIMPLE_STATEMENTS = frozenset({cst.SimpleStatementLine, cst.FunctionDef, cst.ClassDef})
 _IS_NODE = TypeTest((cst.CSTNode,))
 _IS_WHITESPACE = TypeTest(_WHITESPACE)
 _IS_LEAF = TypeTest(_LEAVES)
 _IS_SCOPE = TypeTest((cst.FunctionDef, cst.ClassDef, cst.Lambda))
+_WALKED_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _walked_fields(kind: type) -> Tuple[str, ...]:
+    """The fields `_walk_nodes` reads on a node of this type, last first: none for leaves and nested scopes.
+
+    Learnt once per type, so the walk asks one dict per node instead of three type tests.
+    """
+    found = _WALKED_FIELDS.get(kind)
+    if found is None:
+        found = _WALKED_FIELDS[kind] = () if _IS_LEAF[kind] or _IS_SCOPE[kind] else _fields(kind)[::-1]
+    return found
 
 
 def _walk_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under `node`, not entering nested functions, classes or lambdas.
 
     Reads libcst's dataclass fields directly (much cheaper than `.children`) and
-    skips the purely syntactic ones.
+    skips the purely syntactic ones. Pre-order, children in field order: they
+    are pushed last first on the stack.
     """
-    is_node, is_whitespace, is_leaf, is_scope = _IS_NODE, _IS_WHITESPACE, _IS_LEAF, _IS_SCOPE
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        kind = type(current)
-        if is_scope[kind] and current is not node:
-            continue
-        if is_leaf[kind]:
-            continue
-        children = []
-        for name in _fields(kind):
-            value = getattr(current, name, None)
+    is_node, is_whitespace, plans = _IS_NODE, _IS_WHITESPACE, _WALKED_FIELDS
+    yield node
+    kind = type(node)
+    # The root is entered even when it is a function or class itself.
+    fields = _fields(kind)[::-1] if _IS_SCOPE[kind] and not _IS_LEAF[kind] else _walked_fields(kind)
+    stack: List[cst.CSTNode] = []
+    push = stack.append
+    while True:
+        for name in fields:
+            value = getattr(node, name)
             value_kind = type(value)
             if is_node[value_kind]:
                 if not is_whitespace[value_kind]:
-                    children.append(value)
+                    push(value)
             elif value_kind is list or value_kind is tuple:
-                children.extend(v for v in value if is_node[type(v)])
-        stack.extend(reversed(children))
+                for item in reversed(value):
+                    if is_node[type(item)]:
+                        push(item)
+        if not stack:
+            return
+        node = stack.pop()
+        yield node
+        fields = plans.get(type(node))
+        if fields is None:
+            fields = _walked_fields(type(node))
 
 
 def _nested_functions(function: cst.FunctionDef) -> Iterator[cst.FunctionDef]:
@@ -1175,17 +1269,19 @@ def _exit_kind(statement: cst.If, analysis: GuardAnalysis) -> str:
 def _block_exit(block: Sequence[cst.CSTNode], analysis: GuardAnalysis) -> str:
     found = ""
     for statement in block:
-        if isinstance(statement, cst.SimpleStatementLine):
+        kind = type(statement)
+        if kind is cst.SimpleStatementLine:
             for small in statement.body:
-                if isinstance(small, cst.Raise):
+                small_kind = type(small)
+                if small_kind is cst.Raise:
                     return "raise"
-                if isinstance(small, cst.Return):
+                if small_kind is cst.Return:
                     found = found or "return"
-                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                if small_kind is cst.Expr and type(small.value) is cst.Call:
                     resolved = analysis._resolve(small.value.func)
                     if analysis.vocabulary.exit_calls.matches(resolved):
                         return "raise"
-        elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
             continue
         else:
             for _, inner in _branches(statement):
@@ -1197,12 +1293,14 @@ def _block_exit(block: Sequence[cst.CSTNode], analysis: GuardAnalysis) -> str:
 
 
 def _last_name(node: cst.BaseExpression) -> Optional[str]:
-    if isinstance(node, cst.Name):
+    kind = type(node)
+    while kind is cst.Call:
+        node = node.func
+        kind = type(node)
+    if kind is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if kind is cst.Attribute:
         return node.attr.value
-    if isinstance(node, cst.Call):
-        return _last_name(node.func)
     return None
 
 

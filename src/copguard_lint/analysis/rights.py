@@ -170,6 +170,12 @@ def class_fields(node: cst.ClassDef) -> List[Tuple[str, cst.CSTNode, Optional[cs
     return [f for f in out if not f[0].startswith("_") and not f[0].isupper()]
 
 
+def _names_under(node: cst.CSTNode) -> List[str]:
+    """The spelling of every `Name` under `node` (not inside nested functions or lambdas), in order."""
+    name = cst.Name
+    return [n.value for n in _walk_nodes(node) if type(n) is name]
+
+
 def chain_names(node: Optional[cst.BaseExpression]) -> List[str]:
     """Names of an attribute/call chain, outermost last: `User.objects.filter(x=1)` -> [User, objects, filter]."""
     out: List[str] = []
@@ -316,19 +322,23 @@ class RightsAnalysis(Analysis):
         for statement in index.statements:
             for part in _header_parts(statement):
                 for node in _walk_nodes(part):
-                    if isinstance(node, cst.Assign):
-                        names = [n.value for n in _walk_nodes(node.value) if isinstance(n, cst.Name)]
-                        for target in node.targets:
-                            if isinstance(target.target, cst.Name):
-                                assigned[target.target.value] = names
-                            elif isinstance(target.target, cst.Attribute):
-                                self._assignment(target.target, node.value, erase, cleared)
-                    elif isinstance(node, cst.For) and isinstance(node.target, cst.Name):
-                        assigned[node.target.value] = [n.value for n in _walk_nodes(node.iter) if isinstance(n, cst.Name)]
-                    elif isinstance(node, cst.Call):
+                    kind = type(node)  # libcst's node classes are final: cheaper than isinstance
+                    if kind is cst.Call:
                         self._call(node, assigned, erase, purged)
-            if isinstance(statement, cst.For) and isinstance(statement.target, cst.Name):
-                assigned[statement.target.value] = [n.value for n in _walk_nodes(statement.iter) if isinstance(n, cst.Name)]
+                    elif kind is cst.Assign:
+                        names: Optional[List[str]] = None  # read only for a plain variable target
+                        for target in node.targets:
+                            target_kind = type(target.target)
+                            if target_kind is cst.Name:
+                                if names is None:
+                                    names = _names_under(node.value)
+                                assigned[target.target.value] = names
+                            elif target_kind is cst.Attribute:
+                                self._assignment(target.target, node.value, erase, cleared)
+                    elif kind is cst.For and type(node.target) is cst.Name:
+                        assigned[node.target.value] = _names_under(node.iter)
+            if type(statement) is cst.For and type(statement.target) is cst.Name:
+                assigned[statement.target.value] = _names_under(statement.iter)
 
     def _assignment(self, target: cst.Attribute, value: cst.BaseExpression, erase: List[List[str]],
                     cleared: Set[str]) -> None:
