@@ -827,14 +827,22 @@ class _Walker:
             self.branches([_body(case.body) for case in node.cases])
 
     def branches(self, bodies: Sequence[Sequence[cst.CSTNode]]) -> None:
-        start_env, start_kinds = dict(self.env), dict(self.kinds)
-        start_clean, start_models = set(self.clean), dict(self.models)
+        # The state before the branches: each branch starts from a copy of it, so the
+        # originals are not copied once more (nothing else changes them).
+        start_env, start_kinds = self.env, self.kinds
+        start_clean, start_models = self.clean, self.models
         merged_env: Dict[str, Taint] = {}
         merged_kinds: Dict[str, str] = {}
         # Known clean, or of a known class, only if so on every path.
         cleans: List[Set[str]] = [] if len(bodies) >= 2 else [start_clean]
         models: List[Dict[str, str]] = [] if len(bodies) >= 2 else [start_models]
         for body in bodies:
+            if not body:  # `if` without `else`: the path that runs nothing keeps the state as it was
+                _merge_into(merged_env, start_env)
+                merged_kinds.update(start_kinds)
+                cleans.append(start_clean)
+                models.append(start_models)
+                continue
             self.env, self.kinds = dict(start_env), dict(start_kinds)
             self.clean, self.models = set(start_clean), dict(start_models)
             self.statements(body)
