@@ -11,22 +11,33 @@ module rebinds an imported name to something unrelated.
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, Optional
+from typing import Dict, Iterator, List, Optional
 
 import libcst as cst
+
+from .walk import TypeTest
 
 
 def dotted(node: cst.BaseExpression) -> Optional[str]:
     """`a.b.c` for a Name/Attribute chain, else None."""
     # `type() is`, not isinstance: libcst's node classes are ABCs, whose failing
     # isinstance checks are slow, and this runs for most expressions of a file.
+    # A loop down the chain, not recursion: this is asked several times per expression.
     kind = type(node)
     if kind is cst.Name:
         return node.value  # type: ignore[attr-defined]
-    if kind is cst.Attribute:
-        head = dotted(node.value)  # type: ignore[attr-defined]
-        return None if head is None else f"{head}.{node.attr.value}"  # type: ignore[attr-defined]
-    return None
+    if kind is not cst.Attribute:
+        return None
+    names = []
+    while kind is cst.Attribute:
+        names.append(node.attr.value)  # type: ignore[attr-defined]
+        node = node.value  # type: ignore[attr-defined]
+        kind = type(node)
+    if kind is not cst.Name:
+        return None
+    names.append(node.value)  # type: ignore[attr-defined]
+    names.reverse()
+    return ".".join(names)
 
 
 def _module_name(node: Optional[cst.BaseExpression]) -> str:
@@ -76,13 +87,14 @@ class ImportTable:
 
         `logging.getLogger(__name__).info` resolves to `logging.getLogger().info`.
         """
-        if isinstance(node, cst.Name):
-            return self.bindings.get(node.value, node.value)
-        if isinstance(node, cst.Attribute):
-            head = self.resolve(node.value)
-            return None if head is None else f"{head}.{node.attr.value}"
-        if isinstance(node, cst.Call):
-            head = self.resolve(node.func)
+        kind = type(node)
+        if kind is cst.Name:
+            return self.bindings.get(node.value, node.value)  # type: ignore[attr-defined]
+        if kind is cst.Attribute:
+            head = self.resolve(node.value)  # type: ignore[attr-defined]
+            return None if head is None else f"{head}.{node.attr.value}"  # type: ignore[attr-defined]
+        if kind is cst.Call:
+            head = self.resolve(node.func)  # type: ignore[attr-defined]
             return None if head is None else f"{head}()"
         return None
 
@@ -90,36 +102,56 @@ class ImportTable:
         return local in self.bindings
 
 
+# Type tests compare `type(node)` with concrete node classes (no libcst node class
+# has subclasses): libcst's classes are ABCs, whose failing isinstance checks are slow.
+_IMPORT_TYPES = frozenset({cst.Import, cst.ImportFrom})
+_MATCH_TYPE = getattr(cst, "Match", None)
+_IS_COMPOUND = TypeTest((cst.BaseCompoundStatement,))
+
+
 def _iter_import_statements(body) -> Iterator[cst.CSTNode]:
     """Import nodes in a statement list, descending into compound statements only."""
+    found: List[cst.CSTNode] = []
+    _collect_imports(body, found)
+    return iter(found)
+
+
+def _collect_imports(body, found: List[cst.CSTNode]) -> None:
+    """Append the import nodes of a statement list to `found`, in source order."""
     for statement in body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, (cst.Import, cst.ImportFrom)):
-                    yield small
-        elif isinstance(statement, getattr(cst, "Match", ())):
+        kind = type(statement)
+        if kind is cst.SimpleStatementLine:
+            _collect_small(statement.body, found)
+        elif kind is _MATCH_TYPE:
             for case in statement.cases:
-                yield from _iter_import_statements(_suite_statements(case.body))
-        elif isinstance(statement, cst.BaseCompoundStatement):
-            yield from _iter_import_statements(_suite_statements(statement.body))
-            if isinstance(statement, cst.If) and statement.orelse is not None:
-                yield from _iter_import_statements([statement.orelse])
-            if isinstance(statement, cst.Try):
+                _collect_suite(case.body, found)
+        elif _IS_COMPOUND[kind]:
+            _collect_suite(statement.body, found)
+            if kind is cst.If and statement.orelse is not None:
+                _collect_imports((statement.orelse,), found)
+            if kind is cst.Try:
                 for handler in statement.handlers:
-                    yield from _iter_import_statements(_suite_statements(handler.body))
+                    _collect_suite(handler.body, found)
                 if statement.orelse is not None:
-                    yield from _iter_import_statements(_suite_statements(statement.orelse.body))
+                    _collect_suite(statement.orelse.body, found)
                 if statement.finalbody is not None:
-                    yield from _iter_import_statements(_suite_statements(statement.finalbody.body))
-            elif isinstance(statement, (cst.For, cst.While)) and statement.orelse is not None:
-                yield from _iter_import_statements(_suite_statements(statement.orelse.body))
-        elif isinstance(statement, cst.Else):
-            yield from _iter_import_statements(_suite_statements(statement.body))
+                    _collect_suite(statement.finalbody.body, found)
+            elif (kind is cst.For or kind is cst.While) and statement.orelse is not None:
+                _collect_suite(statement.orelse.body, found)
+        elif kind is cst.Else:
+            _collect_suite(statement.body, found)
 
 
-def _suite_statements(suite: cst.BaseSuite):
-    if isinstance(suite, cst.IndentedBlock):
-        return suite.body
-    if isinstance(suite, cst.SimpleStatementSuite):
-        return [cst.SimpleStatementLine(body=suite.body)]
-    return []
+def _collect_small(smalls, found: List[cst.CSTNode]) -> None:
+    for small in smalls:
+        if type(small) in _IMPORT_TYPES:
+            found.append(small)
+
+
+def _collect_suite(suite: cst.BaseSuite, found: List[cst.CSTNode]) -> None:
+    """The imports of an indented block, or of the statements on a compound statement's line."""
+    kind = type(suite)
+    if kind is cst.IndentedBlock:
+        _collect_imports(suite.body, found)
+    elif kind is cst.SimpleStatementSuite:
+        _collect_small(suite.body, found)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -33,6 +33,7 @@ from ..literals import string_value
 from ..data_files import load_data
 from ..imports import dotted
 from ..findings import Span
+from ..walk import TypeTest
 from ..rule import Analysis
 from .names import NameMatch, Vocabulary, default_vocabulary, split_words
 from .sinks import SinkCatalog, SinkSpec, module_strings, sinks_for
@@ -41,6 +42,7 @@ MAX_DATA = 8  # data kinds kept per value; more adds nothing to a message
 FACT_SUMMARY = "flow.summary"
 FACT_CALL = "flow.call"
 _NOWHERE = Span(1, 1, 1, 1)
+_NAME_CACHE_LIMIT = 200_000  # entries of a per-name cache that lives as long as the process
 
 
 @dataclass(frozen=True, order=True)
@@ -153,6 +155,20 @@ class FlowConfig:
         self.validation_methods = tuple(data.get("validation-methods", ()))
         self.validation_classes = frozenset(data.get("validation-classes", ()))
         self.test_files = tuple(data.get("test-files", ()))
+        # Last names of the aggregate functions (`Count` of `django.db.models.Count`).
+        self.aggregate_names = frozenset(name.rsplit(".", 1)[-1] for name in self.aggregate_functions)
+        self._configuration_names: Dict[str, bool] = {}
+
+    def is_configuration_name(self, name: str) -> bool:
+        """Whether a name's last word names a configuration (`settings`, `app_config`); cached per name."""
+        answer = self._configuration_names.get(name)
+        if answer is None:
+            words = split_words(name)
+            answer = bool(words) and words[-1] in self.configuration_receivers
+            if len(self._configuration_names) >= _NAME_CACHE_LIMIT:
+                self._configuration_names.clear()  # a long-lived process reads many projects
+            self._configuration_names[name] = answer
+        return answer
 
     def is_test_module(self, path: str) -> bool:
         """Test code, by its directory or file name."""
@@ -188,33 +204,50 @@ def default_flow_config() -> FlowConfig:
     return FlowConfig(load_data("flow.toml"))
 
 
+# Type tests in this module compare `type(node)` with libcst's concrete node
+# classes instead of calling isinstance: the classes are ABCs, whose failing
+# isinstance checks take ABCMeta's slow path, and the walker asks millions of
+# them on a large project. No concrete libcst node class has subclasses, so the
+# answers are the same.
+_LITERAL_TYPES = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float})
+_EMPTY_CONTAINER_TYPES = frozenset({cst.List, cst.Tuple, cst.Dict, cst.Set})
+_SEQUENCE_TYPES = frozenset({cst.Tuple, cst.List})
+_TRY_TYPES = frozenset({cst.Try, getattr(cst, "TryStar", cst.Try)})
+_MATCH_TYPE = getattr(cst, "Match", None)  # Python 3.10's `match`, when libcst knows it
+_CHAIN_TYPES = frozenset({cst.Call, cst.Attribute})
+_NAME_TYPES = frozenset({cst.Name, cst.Attribute})
+
+
 def _spelling(node: cst.CSTNode) -> Optional[str]:
     """`a.b["k"].c()` style text for the common shapes, cheaply; None for anything else."""
-    if isinstance(node, cst.Name):
+    kind = type(node)
+    if kind is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if kind is cst.Attribute:
         head = _spelling(node.value)
         return None if head is None else f"{head}.{node.attr.value}"
-    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+    if kind is cst.Subscript and len(node.slice) == 1:
         element = node.slice[0].slice
         head = _spelling(node.value)
-        if head is not None and isinstance(element, cst.Index) and isinstance(element.value, cst.SimpleString):
+        if head is not None and type(element) is cst.Index and type(element.value) is cst.SimpleString:
             return f"{head}[{element.value.value}]"
         return None
-    if isinstance(node, cst.Call):
+    if kind is cst.Call:
         head = _spelling(node.func)
         if head is None:
             return None
         if not node.args:
             return f"{head}()"
         first = node.args[0].value
-        if len(node.args) == 1 and isinstance(first, cst.SimpleString):
+        if len(node.args) == 1 and type(first) is cst.SimpleString:
             return f"{head}({first.value})"
         return f"{head}(...)"
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def _is_constant_name(name: str) -> bool:
+    """ALL_CAPS (at least two letters): a constant or setting. Cached: asked for most names read."""
     letters = [c for c in name if c.isalpha()]
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
@@ -224,6 +257,22 @@ def _limit(taint: Iterable[Datum]) -> Taint:
     if len(data) <= MAX_DATA:
         return data
     return frozenset(sorted(data)[:MAX_DATA])
+
+
+def _merge_into(merged: Dict[str, Taint], env: Dict[str, Taint]) -> None:
+    """Add what each name carries in `env` to `merged` (branches joining), at most MAX_DATA kinds each.
+
+    Most names keep the value they had before the branches, the very object
+    `merged` already holds: their union is that value again, so they are skipped.
+    """
+    for key, value in env.items():
+        old = merged.get(key)
+        if old is value:
+            continue  # _limit(old | old) is old: merged values are already limited
+        if old is None:
+            merged[key] = value if len(value) <= MAX_DATA else _limit(value)
+        else:
+            merged[key] = _limit(old | value)
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -289,9 +338,14 @@ class FlowAnalysis(Analysis):
         self.other_calls: List[Tuple[cst.Call, str, str, str]] = []
         self._module_strings: Optional[Dict[str, str]] = None
         self._import_heads: Optional[FrozenSet[str]] = None
+        self._sanitising_callees: Dict[str, bool] = {}
+        self._sanitising_chains: Dict[str, bool] = {}
         self._hit_index: Dict[tuple, int] = {}
         self.calls: List[CallSite] = []
         self.functions: Dict[str, FunctionInfo] = {}
+        # Qualified names of `functions` by each dotted tail (`A.B.f` under `B.f` and `f`),
+        # for calls through `self.`.
+        self._function_tails: Dict[str, Set[str]] = {}
         self.module_env: Dict[str, Taint] = {}
         self.module_kinds: Dict[str, str] = {}
         self.class_kinds: Dict[str, Dict[str, str]] = {}
@@ -332,9 +386,8 @@ class FlowAnalysis(Analysis):
                 continue
             name, kind = _param_kind(spelled)
             position = index - 1 if is_method else index
-            own_named = bool(self.name_taint(name, None, name)) if kind == "normal" else False
-            marker = Datum("parameter", kind, "low", "", name, position, own_named)
             own = self.name_taint(name, None, name) if kind == "normal" else EMPTY
+            marker = Datum("parameter", kind, "low", "", name, position, bool(own))
             env[name] = _limit({marker} | own)
         kinds = dict(self.class_kinds.get(class_name, {})) if class_name else {}
         walker = _Walker(self, qualname, class_name, env, kinds, self.module_kinds)
@@ -356,7 +409,17 @@ class FlowAnalysis(Analysis):
                 # Clean only while every binding seen so far was configuration.
                 clean[attr] = clean.get(attr, True) and not personal and key in walker.clean
         visible = tuple(p for i, p in enumerate(params) if not (is_method and i == 0))
-        self.functions[qualname] = FunctionInfo(qualname, visible, walker.param_sinks, walker.returns)
+        self.add_function(FunctionInfo(qualname, visible, walker.param_sinks, walker.returns))
+
+    def add_function(self, info: FunctionInfo) -> None:
+        """Record a function's summary (a later definition of the same name replaces it)."""
+        if info.qualname not in self.functions:
+            qualname = info.qualname
+            dot = qualname.find(".")
+            while dot >= 0:
+                self._function_tails.setdefault(qualname[dot + 1 :], set()).add(qualname)
+                dot = qualname.find(".", dot + 1)
+        self.functions[info.qualname] = info
 
     def is_command(self, node: cst.FunctionDef) -> bool:
         """A command-line command, whose console output goes to the operator who ran it."""
@@ -365,8 +428,8 @@ class FlowAnalysis(Analysis):
         if any(kind == "class" and name in self._command_classes for kind, name in self._scope):
             return True
         for decorator in node.decorators:
-            target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-            if _last_name(target) in self.config.command_decorators and isinstance(target, cst.Attribute):
+            target = decorator.decorator.func if type(decorator.decorator) is cst.Call else decorator.decorator
+            if _last_name(target) in self.config.command_decorators and type(target) is cst.Attribute:
                 return True
         return False
 
@@ -495,63 +558,97 @@ class FlowAnalysis(Analysis):
             self._module_strings = module_strings(self.ctx.module)
         return self._module_strings
 
-    def starts_at_import(self, name: str) -> bool:
-        """Whether a resolved dotted name starts at something the module imports."""
+    def sanitising_callee(self, resolved: str) -> bool:
+        """Whether a resolved callee (`hashlib.sha256`, `utils.mask_email`) names a sanitiser.
+
+        Its last name, or any name of a module or object it is reached through.
+        Cached per spelling: asked for every call.
+        """
+        answer = self._sanitising_callees.get(resolved)
+        if answer is None:
+            is_sanitizer = self.vocabulary.is_sanitizer
+            answer = is_sanitizer(resolved.rstrip("()").rsplit(".", 1)[-1]) or any(
+                is_sanitizer(part) for part in resolved.split(".")[:-1] if part
+            )
+            self._sanitising_callees[resolved] = answer
+        return answer
+
+    def sanitising_chain(self, resolved: str) -> bool:
+        """Whether any name of a resolved call chain (`x.hexdigest().upper`) names a sanitiser; cached."""
+        answer = self._sanitising_chains.get(resolved)
+        if answer is None:
+            is_sanitizer = self.vocabulary.is_sanitizer
+            answer = any(is_sanitizer(part) for part in resolved.replace("()", "").split(".") if part)
+            self._sanitising_chains[resolved] = answer
+        return answer
+
+    def import_heads(self) -> FrozenSet[str]:
+        """The first names of everything the module imports (`os` of `os.path`)."""
         if self._import_heads is None:
             self._import_heads = frozenset(v.split(".", 1)[0] for v in self.ctx.imports.bindings.values())
-        return name.split(".", 1)[0].split("(", 1)[0] in self._import_heads
+        return self._import_heads
+
+    def starts_at_import(self, name: str) -> bool:
+        """Whether a resolved dotted name starts at something the module imports."""
+        return name.split(".", 1)[0].split("(", 1)[0] in self.import_heads()
 
     def local_function(self, callee: str) -> Optional[FunctionInfo]:
-        if callee in self.functions:
-            return self.functions[callee]
+        """The function of this file a call names: by its qualified name, or `self.m` when one `X.m` fits."""
+        info = self.functions.get(callee)
+        if info is not None:
+            return info
         if callee.startswith("self."):
-            tail = callee[len("self.") :]
-            matches = [info for name, info in self.functions.items() if name.endswith("." + tail)]
-            if len(matches) == 1:
-                return matches[0]
+            matches = self._function_tails.get(callee[len("self.") :])
+            if matches is not None and len(matches) == 1:
+                return self.functions[next(iter(matches))]
         return None
 
     def _spec(self, spec_id: str) -> SinkSpec:
         if spec_id == _RAISE_SPEC.id:
             return _RAISE_SPEC
-        for spec in self.sinks.specs:
-            if spec.id == spec_id:
-                return spec
-        raise KeyError(spec_id)  # pragma: no cover
+        spec = self.sinks.spec(spec_id)  # the first entry with that id, as in the catalog's order
+        if spec is None:  # pragma: no cover
+            raise KeyError(spec_id)
+        return spec
 
     def name_taint(
-        self, name: str, subject_hint: Optional[str], origin: str, owner: Optional[cst.BaseExpression] = None,
-        owner_thing: bool = False,
+        self, name: str, subject_hint: Optional[str], origin: Union[str, cst.CSTNode],
+        owner: Optional[cst.BaseExpression] = None, owner_thing: bool = False,
     ) -> Taint:
         """Data named by `name`; `owner` is the object it is read from (`table` in `table.fullname`).
 
         The owner's name is read as part of the data's name, so the
         vocabulary's rule for things that are not people applies to it too:
-        `table.fullname`, `site_settings.get("contact_email")`.
+        `table.fullname`, `site_settings.get("contact_email")`. `origin` is the
+        text for messages, or the node to spell it from: most names are not
+        personal data, and their text is then never needed.
         """
         if _is_constant_name(name):
             return EMPTY
         match = self.vocabulary.classify(name, subject_hint=subject_hint)
-        if match.category is not None and owner_thing and match.subject is None:
+        if match.category is None:
+            return EMPTY
+        if owner_thing and match.subject is None:
             return EMPTY  # a field of an object whose class is a thing: `queue.email_address`
-        if match.category is not None and owner is not None:
-            owner_name = _last_name(owner) if isinstance(owner, (cst.Name, cst.Attribute)) else None
+        if owner is not None:
+            owner_name = _last_name(owner) if type(owner) in _NAME_TYPES else None
             if owner_name and owner_name not in ("self", "cls") and not _is_constant_name(owner_name):
                 combined = self.vocabulary.classify(f"{owner_name}_{name}")
                 if combined.category is None and combined.excluded_by and "not a person" in combined.excluded_by:
                     return EMPTY
-        return _datum_from(match, subject_hint, origin)
+        return _datum_from(match, subject_hint, origin if type(origin) is str else _code(origin))
 
     def subject_of(self, node: cst.BaseExpression, class_name: Optional[str]) -> Optional[str]:
         """Who an object is about, from its name: `pupil` -> child, `parent` -> adult."""
-        if isinstance(node, cst.Name):
+        while type(node) is cst.Call:
+            node = node.func
+        kind = type(node)
+        if kind is cst.Name:
             if node.value in ("self", "cls") and class_name:
                 return self.vocabulary.subject_of(class_name)
             return self.vocabulary.subject_of(node.value)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             return self.vocabulary.subject_of(node.attr.value)
-        if isinstance(node, cst.Call):
-            return self.subject_of(node.func, class_name)
         return None
 
 
@@ -578,7 +675,7 @@ def _vocabulary_for(settings) -> Vocabulary:
 def _parameter_names(params: cst.Parameters) -> Tuple[str, ...]:
     """Parameter names in order; `*args` and `**kwargs` spelled with their stars."""
     names = [p.name.value for p in (*params.posonly_params, *params.params)]
-    if isinstance(params.star_arg, cst.Param):
+    if type(params.star_arg) is cst.Param:
         names.append("*" + params.star_arg.name.value)
     names.extend(p.name.value for p in params.kwonly_params)
     if params.star_kwarg is not None:
@@ -596,14 +693,15 @@ def _param_kind(name: str) -> Tuple[str, str]:
 
 def _is_staticmethod(node: cst.FunctionDef) -> bool:
     return any(
-        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators
+        type(d.decorator) is cst.Name and d.decorator.value == "staticmethod" for d in node.decorators
     )
 
 
 def _body(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement]:
-    if isinstance(suite, cst.IndentedBlock):
+    kind = type(suite)
+    if kind is cst.IndentedBlock:
         return suite.body
-    return [cst.SimpleStatementLine(body=suite.body)] if isinstance(suite, cst.SimpleStatementSuite) else []
+    return [cst.SimpleStatementLine(body=suite.body)] if kind is cst.SimpleStatementSuite else []
 
 
 def argument_matches(
@@ -682,111 +780,119 @@ class _Walker:
             self.statement(statement)
 
     def statement(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.SimpleStatementLine):
+        kind = type(node)
+        if kind is cst.SimpleStatementLine:
             for small in node.body:
                 self.small(small)
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
             self.env.pop(node.name.value, None)
-        elif isinstance(node, cst.If):
+        elif kind is cst.If:
             self.expr(node.test)
             self.branches([_body(node.body), [node.orelse] if node.orelse is not None else []])
-        elif isinstance(node, cst.Else):
+        elif kind is cst.Else:
             self.statements(_body(node.body))
-        elif isinstance(node, (cst.For,)):
+        elif kind is cst.For:
             taint = self.expr(node.iter)
             for _ in range(2):
                 self.bind(node.target, taint, node.iter)
                 self.statements(_body(node.body))
             if node.orelse is not None:
                 self.statements(_body(node.orelse.body))
-        elif isinstance(node, cst.While):
+        elif kind is cst.While:
             for _ in range(2):
                 self.expr(node.test)
                 self.statements(_body(node.body))
             if node.orelse is not None:
                 self.statements(_body(node.orelse.body))
-        elif isinstance(node, cst.With):
+        elif kind is cst.With:
             for item in node.items:
                 taint = self.expr(item.item)
                 if item.asname is not None:
                     self.bind(item.asname.name, taint, item.item)
             self.statements(_body(node.body))
-        elif isinstance(node, (cst.Try, getattr(cst, "TryStar", cst.Try))):
+        elif kind in _TRY_TYPES:
             self.statements(_body(node.body))
             for handler in node.handlers:
                 if handler.type is not None:
                     self.expr(handler.type)
-                if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                if handler.name is not None and type(handler.name.name) is cst.Name:
                     self.env[handler.name.name.value] = EMPTY
                 self.statements(_body(handler.body))
             if node.orelse is not None:
                 self.statements(_body(node.orelse.body))
             if node.finalbody is not None:
                 self.statements(_body(node.finalbody.body))
-        elif isinstance(node, getattr(cst, "Match", ())):
+        elif kind is _MATCH_TYPE:
             self.expr(node.subject)
             self.branches([_body(case.body) for case in node.cases])
 
     def branches(self, bodies: Sequence[Sequence[cst.CSTNode]]) -> None:
-        start_env, start_kinds = dict(self.env), dict(self.kinds)
-        start_clean, start_models = set(self.clean), dict(self.models)
+        # The state before the branches: each branch starts from a copy of it, so the
+        # originals are not copied once more (nothing else changes them).
+        start_env, start_kinds = self.env, self.kinds
+        start_clean, start_models = self.clean, self.models
         merged_env: Dict[str, Taint] = {}
         merged_kinds: Dict[str, str] = {}
         # Known clean, or of a known class, only if so on every path.
         cleans: List[Set[str]] = [] if len(bodies) >= 2 else [start_clean]
         models: List[Dict[str, str]] = [] if len(bodies) >= 2 else [start_models]
         for body in bodies:
+            if not body:  # `if` without `else`: the path that runs nothing keeps the state as it was
+                _merge_into(merged_env, start_env)
+                merged_kinds.update(start_kinds)
+                cleans.append(start_clean)
+                models.append(start_models)
+                continue
             self.env, self.kinds = dict(start_env), dict(start_kinds)
             self.clean, self.models = set(start_clean), dict(start_models)
             self.statements(body)
-            for key, value in self.env.items():
-                merged_env[key] = _limit(merged_env.get(key, EMPTY) | value)
+            _merge_into(merged_env, self.env)
             merged_kinds.update(self.kinds)
             cleans.append(self.clean)
             models.append(self.models)
         if len(bodies) < 2:  # an `if` without `else` may not run at all
-            for key, value in start_env.items():
-                merged_env[key] = _limit(merged_env.get(key, EMPTY) | value)
+            _merge_into(merged_env, start_env)
         self.env, self.kinds = merged_env, {**start_kinds, **merged_kinds}
         self.clean = set.intersection(*cleans) if cleans else set()
         self.models = {k: v for k, v in models[0].items() if all(m.get(k) == v for m in models[1:])} if models else {}
 
     def small(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Assign):
+        kind = type(node)
+        if kind is cst.Assign:
             taint = self.expr(node.value)
             for target in node.targets:
                 self.bind(target.target, taint, node.value)
-        elif isinstance(node, cst.AnnAssign):
-            if node.value is not None:
-                self.bind(node.target, self.expr(node.value), node.value)
-        elif isinstance(node, cst.AugAssign):
-            taint = self.expr(node.value) | self.expr(node.target)
-            self.bind(node.target, taint, None)
-        elif isinstance(node, cst.Expr):
+        elif kind is cst.Expr:
             self.expr(node.value)
-        elif isinstance(node, cst.Return):
+        elif kind is cst.Return:
             if node.value is not None:
                 taint = self.expr(node.value)
                 # A returned tuple is destructured by callers, position by position:
                 # its data is not every element's, so it is not summarised.
-                if not isinstance(node.value, cst.Tuple):
+                if type(node.value) is not cst.Tuple:
                     self.returns = _limit(self.returns | taint)
-        elif isinstance(node, cst.Raise):
+        elif kind is cst.AnnAssign:
+            if node.value is not None:
+                self.bind(node.target, self.expr(node.value), node.value)
+        elif kind is cst.AugAssign:
+            taint = self.expr(node.value) | self.expr(node.target)
+            self.bind(node.target, taint, None)
+        elif kind is cst.Raise:
             if node.exc is not None:
                 self.raise_(node.exc)
             if node.cause is not None:
                 self.expr(node.cause)
-        elif isinstance(node, cst.Assert):
+        elif kind is cst.Assert:
             # Not a sink: assertion messages are for developers and tests, where
             # fixtures' fake personal data is the norm.
             self.expr(node.test)
             self.expr(node.msg)
-        elif isinstance(node, cst.Del):
+        elif kind is cst.Del:
             for target in _del_targets(node.target):
                 self.env.pop(target, None)
 
     def raise_(self, exc: cst.BaseExpression) -> None:
-        if isinstance(exc, cst.Call):
+        if type(exc) is cst.Call:
             taint: Set[Datum] = set()
             for arg in exc.args:
                 taint |= self.expr(arg.value)
@@ -804,10 +910,20 @@ class _Walker:
 
     # -- binding --------------------------------------------------------
     def bind(self, target: cst.BaseExpression, taint: Taint, value: Optional[cst.BaseExpression]) -> None:
-        if isinstance(target, cst.Name):
+        kind = type(target)
+        if kind is cst.Name:
             name = target.value
-            self.env[name] = self.bound_taint(name, taint, value)
-            self.track_clean(name, self.env[name], value)
+            has_data = _has_data(taint)
+            # Whether the value is known clean: asked once for both uses below (it does not
+            # depend on the name's own binding, which changes in between).
+            clean = value is not None and not has_data and self.is_clean(value)
+            bound = self.bound_taint(name, taint, value, has_data, clean)
+            self.env[name] = bound
+            # As track_clean: `clean` implies the bound value carries no data.
+            if clean:
+                self.clean.add(name)
+            else:
+                self.clean.discard(name)
             model = self.model_of(value) if value is not None else None
             if model is not None:
                 self.models[name] = model
@@ -818,23 +934,23 @@ class _Walker:
                 self.values[name] = value
             else:
                 self.values.pop(name, None)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif kind in _SEQUENCE_TYPES:
             elements = [e.value for e in target.elements]
-            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(elements):
+            if type(value) in _SEQUENCE_TYPES and len(value.elements) == len(elements):
                 for element, source in zip(elements, value.elements):
                     self.bind(element, self.expr(source.value), source.value)
             else:
                 for element in elements:
-                    self.bind(element.value if isinstance(element, cst.StarredElement) else element, taint, None)
-        elif isinstance(target, cst.StarredElement):
+                    self.bind(element.value if type(element) is cst.StarredElement else element, taint, None)
+        elif kind is cst.StarredElement:
             self.bind(target.value, taint, None)
-        elif isinstance(target, cst.Attribute):
+        elif kind is cst.Attribute:
             key = dotted(target)
             if key is not None:
                 self.env[key] = taint
                 self.track_clean(key, taint, value)
                 self.track_kind(key, value)
-        elif isinstance(target, cst.Subscript):
+        elif kind is cst.Subscript:
             base = dotted(target.value)
             if base is not None:
                 key_taint = EMPTY
@@ -843,11 +959,14 @@ class _Walker:
                     key_taint = self.a.name_taint(key, self.a.subject_of(target.value, self.class_name), key)
                 self.env[base] = _limit(self.env.get(base, EMPTY) | taint | key_taint)
 
-    def bound_taint(self, name: str, taint: Taint, value: Optional[cst.BaseExpression]) -> Taint:
-        """A variable carries what its value carries; its own name counts unless the value says otherwise."""
-        if _has_data(taint) or (
-            value is not None and (_is_literal(value) or self.is_sanitised(value) or self.is_clean(value))
-        ):
+    def bound_taint(
+        self, name: str, taint: Taint, value: Optional[cst.BaseExpression], has_data: bool, clean: bool,
+    ) -> Taint:
+        """A variable carries what its value carries; its own name counts unless the value says otherwise.
+
+        `has_data`: `_has_data(taint)`; `clean`: whether the value is known clean (when it has no data).
+        """
+        if has_data or (value is not None and (clean or _is_literal(value) or self.is_sanitised(value))):
             return taint
         return _limit(taint | self.a.name_taint(name, None, name))
 
@@ -865,29 +984,30 @@ class _Walker:
         """
         node = value
         while True:
-            if isinstance(node, cst.Name):
+            kind = type(node)
+            if kind is cst.Name:
                 return self.models.get(node.value)
-            if isinstance(node, cst.Attribute):
+            if kind is cst.Attribute:
                 if node.attr.value in ("objects", "query") and _is_class_name(node.value):
                     return node.value.value  # type: ignore[union-attr]
                 node = node.value
                 continue
-            if isinstance(node, cst.Call):
+            if kind is cst.Call:
                 last = _last_name(node.func)
                 first = node.args[0].value if node.args and node.args[0].keyword is None else None
                 if last in ("get_object_or_404", "get_list_or_404", "query") and _is_class_name(first):
                     return first.value  # type: ignore[union-attr]
-                if isinstance(node.func, cst.Name) and _is_class_name(node.func):
+                if type(node.func) is cst.Name and _is_class_name(node.func):
                     return node.func.value
                 node = node.func
                 continue
-            if isinstance(node, cst.Await):
+            if kind is cst.Await:
                 node = node.expression
                 continue
             return None
 
     def owner_class(self, node: cst.BaseExpression) -> Optional[str]:
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             if node.value in ("self", "cls"):
                 return self.class_name
             return self.models.get(node.value)
@@ -915,13 +1035,14 @@ class _Walker:
 
         Not when a person owns it: `user.settings`, `profile_config`, `self.settings` in `UserProfile`.
         """
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return False
         spelled = dotted(node)
-        if spelled is None:
-            return False
-        words = split_words(spelled.rsplit(".", 1)[-1])
-        if not words or words[-1] not in self.a.config.configuration_receivers:
+        return spelled is not None and self.is_config_store_spelling(spelled)
+
+    def is_config_store_spelling(self, spelled: str) -> bool:
+        """`is_config_store` of the expression spelled `spelled` (a dotted name)."""
+        if not self.a.config.is_configuration_name(spelled.rsplit(".", 1)[-1]):
             return False
         vocabulary = self.a.vocabulary
         for part in spelled.split("."):
@@ -932,23 +1053,28 @@ class _Walker:
                 return False
         return True
 
-    def is_aggregate(self, node: cst.Call) -> bool:
-        """A count or statistic over many rows: its fields are a group's, not a person's."""
+    def is_aggregate(self, node: cst.Call, resolved: Optional[str] = None) -> bool:
+        """A count or statistic over many rows: its fields are a group's, not a person's.
+
+        `resolved`: `self.resolve(node.func) or dotted(node.func) or ""`, when the caller has it.
+        """
         config = self.a.config
         func = node.func
         last = _last_name(func)
-        if isinstance(func, cst.Attribute) and last in config.aggregate_methods:
+        func_kind = type(func)
+        if func_kind is cst.Attribute and last in config.aggregate_methods:
             return True
-        resolved = self.resolve(func) or dotted(func) or ""
-        if resolved in config.aggregate_functions or (isinstance(func, cst.Name) and last in config.aggregate_functions):
+        if resolved is None:
+            resolved = self.resolve(func) or dotted(func) or ""
+        if resolved in config.aggregate_functions or (func_kind is cst.Name and last in config.aggregate_functions):
             return True
-        if last == "annotate" and isinstance(func, cst.Attribute):
-            aggregates = {name.rsplit(".", 1)[-1] for name in config.aggregate_functions}
-            if not any(isinstance(a.value, cst.Call) and _last_name(a.value.func) in aggregates for a in node.args):
+        if last == "annotate" and func_kind is cst.Attribute:
+            aggregates = config.aggregate_names
+            if not any(type(a.value) is cst.Call and _last_name(a.value.func) in aggregates for a in node.args):
                 return False
             receiver: cst.BaseExpression = func.value
-            while isinstance(receiver, (cst.Call, cst.Attribute)):
-                if isinstance(receiver, cst.Call):
+            while type(receiver) in _CHAIN_TYPES:
+                if type(receiver) is cst.Call:
                     if _last_name(receiver.func) in config.group_by_methods:
                         return True  # .values("gender").annotate(n=Count("id")): a GROUP BY
                     receiver = receiver.func
@@ -960,12 +1086,13 @@ class _Walker:
         """A field whose name says personal data, read from a thing (`course.lti_passports`, `queue.email`)."""
         attr = node.attr.value
         vocabulary = self.a.vocabulary
-        if vocabulary.classify(attr).category is None:
+        match = vocabulary.classify(attr)
+        if match.category is None:
             return False
         _, thing = self.owner_hint(node.value)
         if thing:
-            return vocabulary.classify(attr).subject is None
-        owner = _last_name(node.value) if isinstance(node.value, (cst.Name, cst.Attribute)) else None
+            return match.subject is None
+        owner = _last_name(node.value) if type(node.value) in _NAME_TYPES else None
         if not owner or owner in ("self", "cls") or _is_constant_name(owner):
             return False
         combined = vocabulary.classify(f"{owner}_{attr}")
@@ -981,54 +1108,60 @@ class _Walker:
         """
         if node is None:
             return False
-        if isinstance(node, cst.Name):
-            return node.value in self.clean or self.is_config_store(node)
-        if isinstance(node, cst.Attribute):
+        kind = type(node)
+        if kind is cst.Name:
+            return node.value in self.clean or self.is_config_store_spelling(node.value)
+        if kind is cst.Attribute:
             key = dotted(node)
             if key is not None and key in self.clean:
                 return True
             if (
-                key is not None and key not in self.env and isinstance(node.value, cst.Name)
+                key is not None and key not in self.env and type(node.value) is cst.Name
                 and node.value.value == "self" and self.class_name
                 and self.a.class_attr_clean.get(self.class_name, {}).get(node.attr.value, False)
             ):
                 return True
-            if _is_constant_name(node.attr.value) or self.is_config_store(node) or self.is_clean(node.value):
+            if (
+                _is_constant_name(node.attr.value)
+                or (key is not None and self.is_config_store_spelling(key))
+                or self.is_clean(node.value)
+            ):
                 return True
             return self.is_things_field(node)
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             key = _constant_key(node)
             if key is not None and _is_constant_name(key):
                 return True  # params["EMAIL"], app.config["MAIL_FROM"]: a setting
             return self.is_clean(node.value)
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             func = node.func
             resolved = self.resolve(func) or dotted(func) or ""
             if resolved in self.a.config.configuration_functions:
                 return True
-            if isinstance(func, cst.Name) and func.value == "getattr" and node.args:
+            func_kind = type(func)
+            if func_kind is cst.Name and func.value == "getattr" and node.args:
                 return self.is_clean(node.args[0].value)
-            if self.is_aggregate(node):
+            if self.is_aggregate(node, resolved):
                 return True
             key = _string_value(node.args[0].value) if node.args else None
-            if isinstance(func, cst.Attribute) and func.attr.value in ("get", "pop", "getlist", "setdefault") \
+            if func_kind is cst.Attribute and func.attr.value in ("get", "pop", "getlist", "setdefault") \
                     and key is not None and _is_constant_name(key):
                 return True  # params.pop("EMAIL"): a setting read by its configuration key
             if _is_prose(node):
                 return True
-            if isinstance(func, cst.Attribute):
+            if func_kind is cst.Attribute:
                 return self.is_clean(func.value)  # settings.get("x"), rows.order_by("n")
             return self.is_config_store(func)  # env("ADMIN_EMAIL")
-        if isinstance(node, cst.Await):
+        if kind is cst.Await:
             return self.is_clean(node.expression)
-        if isinstance(node, cst.IfExp):  # `course.lti_passports if course else []`
+        if kind is cst.IfExp:  # `course.lti_passports if course else []`
             return self.clean_or_constant(node.body) and self.clean_or_constant(node.orelse)
-        if isinstance(node, cst.BooleanOperation):  # `settings.get("x") or "default"`
+        if kind is cst.BooleanOperation:  # `settings.get("x") or "default"`
             return self.clean_or_constant(node.left) and self.clean_or_constant(node.right)
         return _is_prose(node)
 
     def clean_or_constant(self, node: cst.BaseExpression) -> bool:
-        if _is_literal(node) or (isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.Set)) and not node.elements):
+        if _is_literal(node) or (type(node) in _EMPTY_CONTAINER_TYPES and not node.elements):
             return True
         return self.is_clean(node)
 
@@ -1044,43 +1177,81 @@ class _Walker:
         resolved = self.resolve(value)
         if resolved is None:
             return None
-        head = resolved.split(".", 1)[0].rstrip("()")
-        if head in self.ctx.imports.bindings.values() or any(
-            v.split(".", 1)[0] == head for v in self.ctx.imports.bindings.values()
-        ):
+        # The head of some import's dotted name (which covers an import's whole name).
+        if resolved.split(".", 1)[0].rstrip("()") in self.a.import_heads():
             return resolved
         return None
 
     def resolve(self, node: cst.BaseExpression) -> Optional[str]:
         """Dotted name of an expression through local object kinds, then imports."""
+        if type(node) is cst.Name:  # the common case, without the dotted-prefix search
+            name = node.value
+            kind = self.kinds.get(name) or self.outer_kinds.get(name)
+            if kind is None and name in self.a.module_kinds:
+                kind = self.a.module_kinds[name]
+            if kind is not None:
+                return kind
+            bindings = self.ctx.imports.bindings
+            if name in self.env and name not in bindings:
+                return name
+            return bindings.get(name, name)
         spelled = dotted(node)
         if spelled is not None:
-            parts = spelled.split(".")
-            for cut in range(len(parts), 0, -1):
-                prefix = ".".join(parts[:cut])
-                kind = self.kinds.get(prefix) or (self.outer_kinds.get(prefix) if cut == 1 else None)
-                if kind is None and cut == 1 and prefix in self.a.module_kinds:
-                    kind = self.a.module_kinds[prefix]
-                if kind is not None:
-                    return ".".join([kind, *parts[cut:]])
-            if parts[0] in self.env and not self.ctx.imports.is_imported(parts[0]):
+            # The longest dotted prefix (`a.b` of `a.b.c`) that names an object of a known
+            # kind stands for that kind; the first name also through the enclosing
+            # function's and the module's kinds.
+            kinds = self.kinds
+            end = len(spelled)
+            dot = spelled.rfind(".")
+            if kinds:
+                while dot >= 0:
+                    kind = kinds.get(spelled[:end])
+                    if kind:
+                        return kind + spelled[end:]
+                    end = dot
+                    dot = spelled.rfind(".", 0, end)
+            else:
+                end = spelled.find(".") if dot >= 0 else end
+            first = spelled[:end]
+            kind = kinds.get(first) or self.outer_kinds.get(first)
+            if kind is None and first in self.a.module_kinds:
+                kind = self.a.module_kinds[first]
+            if kind is not None:
+                return kind + spelled[end:]
+            bindings = self.ctx.imports.bindings
+            if first in self.env and first not in bindings:
                 return spelled
-            return self.ctx.imports.resolve(node)
-        if isinstance(node, cst.Call):
+            # What ImportTable.resolve gives for a dotted name: its first name through the imports.
+            return bindings.get(first, first) + spelled[end:]
+        kind = type(node)
+        if kind is cst.Call:
             head = self.resolve(node.func)
             return None if head is None else f"{head}()"
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             head = self.resolve(node.value)
             return None if head is None else f"{head}.{node.attr.value}"
         return None
+
+    def resolve_member(self, node: cst.Attribute, receiver: Optional[str]) -> Optional[str]:
+        """`resolve(node)` for `x.attr`, given `receiver`, `resolve(x)`: saves resolving `x` twice.
+
+        Only a known kind of the whole dotted name comes before the receiver's resolution.
+        """
+        if self.kinds:
+            spelled = dotted(node)
+            if spelled is not None:
+                kind = self.kinds.get(spelled)
+                if kind:
+                    return kind
+        return None if receiver is None else f"{receiver}.{node.attr.value}"
 
     # -- expressions ----------------------------------------------------
     def expr(self, node: Optional[cst.BaseExpression]) -> Taint:
         if node is None:
             return EMPTY
-        method = getattr(self, "expr_" + type(node).__name__, None)
+        method = _EXPR_METHODS.get(type(node))  # the `expr_<NodeType>` method, filled in below the class
         if method is not None:
-            return method(node)
+            return method(self, node)
         return EMPTY  # literals, lambdas and anything not modelled carry no data
 
     def expr_Name(self, node: cst.Name) -> Taint:
@@ -1107,35 +1278,33 @@ class _Walker:
             return self.dump(node.value, base_taint)
         if _is_constant_name(attr) or _is_dunder(attr):
             return EMPTY
-        if isinstance(node.value, cst.Name) and node.value.value == "self" and self.class_name:
+        if type(node.value) is cst.Name and node.value.value == "self" and self.class_name:
             # What earlier methods of the class bound to `self.<attr>`.
             stored = self.a.class_attr_data.get(self.class_name, {}).get(attr)
             if stored:
                 return stored
-        if self.is_clean(node):
-            return EMPTY
+        # Whether the attribute is known clean matters only when its name says personal
+        # data, which most do not: that is asked first (both questions only read state).
         hint, thing = self.owner_hint(node.value)
-        own = self.a.name_taint(attr, hint, _code(node), node.value, thing)
-        if own:
-            return own
-        return EMPTY
+        own = self.a.name_taint(attr, hint, node, node.value, thing)
+        if not own or self.is_clean(node):
+            return EMPTY
+        return own
 
     def expr_Subscript(self, node: cst.Subscript) -> Taint:
         base_taint = self.expr(node.value)
         for element in node.slice:
-            if isinstance(element.slice, cst.Index):
+            if type(element.slice) is cst.Index:
                 self.expr(element.slice.value)
         key = _constant_key(node)
         if key is not None:
-            if not _has_data(base_taint) and self.is_clean(node.value):
-                return EMPTY  # a setting, or a group's key in an aggregate row
             hint, thing = self.owner_hint(node.value)
             if base_taint and any(d.category in PAYLOAD_CATEGORIES for d in base_taint):
                 hint = hint or "person"
-            own = self.a.name_taint(key, hint, _code(node), node.value, thing)
-            if own:
-                return own
-            return EMPTY
+            own = self.a.name_taint(key, hint, node, node.value, thing)
+            if not own or (not _has_data(base_taint) and self.is_clean(node.value)):
+                return EMPTY  # not a personal field; or a setting, or a group's key in an aggregate row
+            return own
         if _is_initial(node) and base_taint and all(d.category == "name" for d in base_taint if d.param < 0):
             # One letter of a name (an avatar's initial) does not identify anyone.
             return frozenset(d for d in base_taint if d.param >= 0)
@@ -1149,9 +1318,12 @@ class _Walker:
             taint = self.expr(arg.value)
             if arg.keyword is not None:
                 keyword = arg.keyword.value
-                if not _has_data(taint) and not _is_literal(arg.value) and not self.is_sanitised(arg.value) \
-                        and not self.is_clean(arg.value):
-                    taint = _limit(taint | self.a.name_taint(keyword, None, keyword))
+                if not _has_data(taint):
+                    # The keyword names the data unless the value says otherwise (asked only when it matters).
+                    own = self.a.name_taint(keyword, None, keyword)
+                    if (own or len(taint) > MAX_DATA) and not _is_literal(arg.value) \
+                            and not self.is_sanitised(arg.value) and not self.is_clean(arg.value):
+                        taint = _limit(taint | own)
                 args.append((None, keyword, taint))
             elif arg.star == "**":
                 args.append((None, "**", taint))  # binds the parameters not already bound
@@ -1161,14 +1333,19 @@ class _Walker:
                 args.append((position, None, taint))
                 position += 1
         func = node.func
-        receiver_taint = self.expr(func.value) if isinstance(func, cst.Attribute) else EMPTY
-        resolved = self.resolve(func)
-        method = func.attr.value if isinstance(func, cst.Attribute) else None
-        receiver = self.resolve(func.value) if isinstance(func, cst.Attribute) else None
-        receiver_name = _last_name(func.value) if isinstance(func, cst.Attribute) else None
+        if type(func) is cst.Attribute:
+            receiver_taint = self.expr(func.value)
+            receiver = self.resolve(func.value)
+            resolved = self.resolve_member(func, receiver)
+            method: Optional[str] = func.attr.value
+            receiver_name = _last_name(func.value)
+        else:
+            receiver_taint = EMPTY
+            resolved = self.resolve(func)
+            method = receiver = receiver_name = None
         spec = self.a.sinks.match(resolved, receiver, receiver_name, method, self.a.starts_at_import)
         spelled = _code(func)
-        if method in _MUTATORS and isinstance(func.value, cst.Name) and func.value.value in self.env:
+        if method in _MUTATORS and type(func.value) is cst.Name and func.value.value in self.env:
             # `props.setdefault("school", user.school)`, `fields.append(email)`: the container now holds it.
             added = [t for pos, _, t in args if not (method == "setdefault" and pos == 0)]
             name = func.value.value
@@ -1206,18 +1383,17 @@ class _Walker:
         return self.call_result(node, func, resolved, method, receiver_taint, args)
 
     def call_result(self, node, func, resolved, method, receiver_taint, args) -> Taint:
-        names = [n for n in (resolved, method, _last_name(func)) if n]
-        if any(self.a.vocabulary.is_sanitizer(n.rstrip("()").rsplit(".", 1)[-1]) for n in names) or (
-            resolved is not None and any(self.a.vocabulary.is_sanitizer(part) for part in resolved.split(".")[:-1] if part)
+        last_name = _last_name(func)  # the method's name when there is one
+        # The call hashes, masks or counts: the callee's name, or a part of its resolved name, says so.
+        if (last_name and self.a.vocabulary.is_sanitizer(last_name)) or (
+            resolved and self.a.sanitising_callee(resolved)
         ):
             return EMPTY
-        arg_taint: Set[Datum] = set()
-        for _, _, taint in args:
-            arg_taint |= taint
         config = self.a.config
-        if isinstance(func, cst.Attribute) and self.is_request(func.value) and method in config.request_methods:
+        func_kind = type(func)
+        if func_kind is cst.Attribute and method in config.request_methods and self.is_request(func.value):
             return frozenset({Datum("request payload", "payload", "high", "", _code(node))})
-        if resolved in config.dump_functions or _last_name(func) in config.dump_functions:
+        if resolved in config.dump_functions or last_name in config.dump_functions:
             if node.args:
                 return self.dump(node.args[0].value, args[0][2] if args else EMPTY)
         if method is not None and method in config.dump_methods:
@@ -1225,28 +1401,31 @@ class _Walker:
         if method in ("get", "getlist", "pop", "setdefault") and node.args:
             key = _string_value(node.args[0].value)
             if key is not None:
-                if not _has_data(receiver_taint) and (self.is_clean(func.value) or _is_constant_name(key)):
-                    return EMPTY  # a setting, or a group's key in an aggregate row
                 hint, thing = self.owner_hint(func.value)
                 if receiver_taint and any(d.category in PAYLOAD_CATEGORIES for d in receiver_taint):
                     hint = hint or "person"
                 # A field read by a constant key is that field, whatever else the object holds.
-                return self.a.name_taint(key, hint, _code(node), func.value, thing)
+                own = self.a.name_taint(key, hint, node, func.value, thing)
+                if not own or (
+                    not _has_data(receiver_taint) and (_is_constant_name(key) or self.is_clean(func.value))
+                ):
+                    return EMPTY  # not a personal field; or a setting, or a group's key in an aggregate row
+                return own
             elif _only_payload(receiver_taint):
                 return EMPTY
         if resolved in config.propagating_functions:
-            return _limit(arg_taint)
+            return _limit(_arguments_taint(args))
         if method is not None and method in config.propagating_methods:
             if method in ("get", "getlist", "pop", "setdefault"):
                 # A lookup returns a stored value or its default: never its key or options.
                 default = args[1][2] if len(args) > 1 and args[1][0] == 1 else EMPTY
                 return _limit(receiver_taint | default)
-            return _limit(receiver_taint | arg_taint)
+            return _limit(receiver_taint | _arguments_taint(args))
         # A function named for personal data returns it: get_email(), full_name().
-        last = method or _last_name(func)
+        last = method or last_name
         if last and last.startswith(("get_", "get")):
-            hint = self.a.subject_of(func.value, self.class_name) if isinstance(func, cst.Attribute) else None
-            return self.a.name_taint(last, hint, _code(node))
+            hint = self.a.subject_of(func.value, self.class_name) if func_kind is cst.Attribute else None
+            return self.a.name_taint(last, hint, node)
         local = self.a.local_function(resolved or "") if resolved else None
         if local is not None and local.returns:
             return frozenset(d for d in local.returns if d.param < 0)
@@ -1263,7 +1442,7 @@ class _Walker:
     def expr_FormattedString(self, node: cst.FormattedString) -> Taint:
         out: Set[Datum] = set()
         for part in node.parts:
-            if isinstance(part, cst.FormattedStringExpression):
+            if type(part) is cst.FormattedStringExpression:
                 out |= self.expr(part.expression)
         return _limit(out)
 
@@ -1284,7 +1463,7 @@ class _Walker:
 
     def expr_UnaryOperation(self, node: cst.UnaryOperation) -> Taint:
         taint = self.expr(node.expression)
-        return EMPTY if isinstance(node.operator, cst.Not) else taint
+        return EMPTY if type(node.operator) is cst.Not else taint
 
     def expr_IfExp(self, node: cst.IfExp) -> Taint:
         self.expr(node.test)
@@ -1310,13 +1489,16 @@ class _Walker:
     def expr_Dict(self, node: cst.Dict) -> Taint:
         out: Set[Datum] = set()
         for element in node.elements:
-            if isinstance(element, cst.DictElement):
+            if type(element) is cst.DictElement:
                 value_taint = self.expr(element.value)
                 self.expr(element.key)
                 key = _string_value(element.key)
-                if key is not None and not _has_data(value_taint) and not _is_literal(element.value) \
-                        and not self.is_sanitised(element.value) and not self.is_clean(element.value):
-                    value_taint = value_taint | self.a.name_taint(key, None, key)
+                if key is not None and not _has_data(value_taint):
+                    # The key names the data unless the value says otherwise (asked only when it matters).
+                    own = self.a.name_taint(key, None, key)
+                    if own and not _is_literal(element.value) and not self.is_sanitised(element.value) \
+                            and not self.is_clean(element.value):
+                        value_taint = value_taint | own
                 out |= value_taint
             else:
                 out |= self.expr(element.value)
@@ -1352,7 +1534,7 @@ class _Walker:
 
     def expr_Yield(self, node: cst.Yield) -> Taint:
         value = node.value
-        taint = self.expr(value) if isinstance(value, cst.BaseExpression) else EMPTY
+        taint = self.expr(value) if _IS_EXPRESSION[type(value)] else EMPTY
         self.returns = _limit(self.returns | taint)
         return EMPTY
 
@@ -1376,27 +1558,28 @@ class _Walker:
 
     def is_sanitised(self, node: cst.BaseExpression) -> bool:
         """A call that hashes, masks, counts or tests its input (anywhere in a call chain)."""
-        while isinstance(node, (cst.Call, cst.Attribute, cst.Await)):
-            if isinstance(node, cst.Await):
+        while True:
+            kind = type(node)
+            if kind is cst.Await:
                 node = node.expression
-                continue
-            if isinstance(node, cst.Call):
+            elif kind is cst.Call:
                 name = _last_name(node.func)
                 if name and self.a.vocabulary.is_sanitizer(name):
                     return True
-                resolved = self.resolve(node.func) or ""
-                if any(self.a.vocabulary.is_sanitizer(part) for part in resolved.replace("()", "").split(".") if part):
+                resolved = self.resolve(node.func)
+                if resolved and self.a.sanitising_chain(resolved):
                     return True
                 node = node.func
-            else:
+            elif kind is cst.Attribute:
                 node = node.value
-        return isinstance(node, cst.Comparison)
+            else:
+                return kind is cst.Comparison
 
     def internal_url(self, node: cst.Call, spec: SinkSpec) -> bool:
         """A request to a literal local or relative URL is not a third party."""
         url = None
         for index, arg in enumerate(node.args):
-            if arg.keyword is not None and arg.keyword.value in [k for k in spec.url_argument if isinstance(k, str)]:
+            if arg.keyword is not None and arg.keyword.value in [k for k in spec.url_argument if type(k) is str]:
                 url = arg.value
             elif arg.keyword is None and index in spec.url_argument:
                 url = arg.value
@@ -1428,16 +1611,17 @@ class _Walker:
         if text is not None or depth > 2:
             return text
         head: Optional[cst.BaseExpression] = None
-        if isinstance(node, cst.FormattedString) and node.parts and isinstance(node.parts[0], cst.FormattedStringExpression):
+        kind = type(node)
+        if kind is cst.FormattedString and node.parts and type(node.parts[0]) is cst.FormattedStringExpression:
             head = node.parts[0].expression
-        elif isinstance(node, cst.BinaryOperation):
+        elif kind is cst.BinaryOperation:
             head = node.left
-        elif isinstance(node, cst.Name):
+        elif kind is cst.Name:
             head = node
-        if not isinstance(head, cst.Name):
+        if type(head) is not cst.Name:
             return None
         value = self.values.get(head.value)
-        if isinstance(value, cst.Call):
+        if type(value) is cst.Call:
             name = _last_name(value.func)
             if name == "getattr" and len(value.args) >= 3:
                 value = value.args[2].value
@@ -1460,6 +1644,14 @@ class _Walker:
                 self.param_sinks.append(summary)
 
 
+# `_Walker.expr_<NodeType>` by node type, for `_Walker.expr` (one dict lookup per expression).
+_EXPR_METHODS: Dict[type, Callable[["_Walker", cst.CSTNode], Taint]] = {
+    getattr(cst, name[len("expr_"):]): method
+    for name, method in vars(_Walker).items()
+    if name.startswith("expr_") and hasattr(cst, name[len("expr_"):])
+}
+_IS_EXPRESSION = TypeTest((cst.BaseExpression,))
+
 # Methods that put their arguments into the container they are called on.
 _MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft"})
 
@@ -1469,9 +1661,20 @@ _RAISE_SPEC = SinkSpec(
 )
 
 
+def _arguments_taint(args: Sequence[Tuple[Optional[int], Optional[str], Taint]]) -> Set[Datum]:
+    """Everything a call's arguments carry."""
+    out: Set[Datum] = set()
+    for _, _, taint in args:
+        out |= taint
+    return out
+
+
 def _has_data(taint: Taint) -> bool:
     """Whether a value carries real personal data (not just "whatever parameter N is")."""
-    return any(d.param < 0 for d in taint)
+    for datum in taint:
+        if datum.param < 0:
+            return True
+    return False
 
 
 PAYLOAD_CATEGORIES = frozenset({"payload", "record", "query"})
@@ -1482,11 +1685,10 @@ def _only_payload(taint: Taint) -> bool:
 
 
 def _is_literal(node: Optional[cst.BaseExpression]) -> bool:
-    if node is None:
-        return False
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+    kind = type(node)
+    if kind in _LITERAL_TYPES:
         return True
-    return isinstance(node, cst.Name) and node.value in ("None", "True", "False")
+    return kind is cst.Name and node.value in ("None", "True", "False")
 
 
 _string_value = string_value
@@ -1498,24 +1700,24 @@ def _is_initial(node: cst.Subscript) -> bool:
     if len(node.slice) != 1:
         return False
     element = node.slice[0].slice
-    if isinstance(element, cst.Index):
+    if type(element) is cst.Index:
         value = element.value
-        if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        if type(value) is cst.UnaryOperation and type(value.operator) is cst.Minus:
             value = value.expression
-            return isinstance(value, cst.Integer) and value.value == "1"
-        return isinstance(value, cst.Integer) and value.value == "0"
-    if isinstance(element, cst.Slice):
-        lower_ok = element.lower is None or (isinstance(element.lower, cst.Integer) and element.lower.value == "0")
+            return type(value) is cst.Integer and value.value == "1"
+        return type(value) is cst.Integer and value.value == "0"
+    if type(element) is cst.Slice:
+        lower_ok = element.lower is None or (type(element.lower) is cst.Integer and element.lower.value == "0")
         upper = element.upper
-        return lower_ok and isinstance(upper, cst.Integer) and upper.value == "1" and element.step is None
+        return lower_ok and type(upper) is cst.Integer and upper.value == "1" and element.step is None
     return False
 
 
 def _encoder_calls(node: cst.BaseExpression) -> List[cst.Call]:
     """`urlencode(d)` calls an argument is made of (`urlencode(d).encode("utf-8")` too)."""
     found: List[cst.Call] = []
-    while isinstance(node, (cst.Call, cst.Attribute)):
-        if isinstance(node, cst.Call):
+    while type(node) in _CHAIN_TYPES:
+        if type(node) is cst.Call:
             if _last_name(node.func) == "urlencode":
                 found.append(node)
                 break
@@ -1533,7 +1735,7 @@ def _is_dunder(name: str) -> bool:
 def _is_class_name(node: Optional[cst.BaseExpression]) -> bool:
     """A CapWords name (`Queue`, `StudentProfile`), not a CONSTANT."""
     return (
-        isinstance(node, cst.Name) and node.value[:1].isupper() and not _is_constant_name(node.value)
+        type(node) is cst.Name and node.value[:1].isupper() and not _is_constant_name(node.value)
         and any(c.islower() for c in node.value)
     )
 
@@ -1547,16 +1749,20 @@ def _is_prose(node: cst.BaseExpression) -> bool:
 
     Only a template with words and spaces counts: `f"{local}@{domain}"` builds data.
     """
-    if isinstance(node, cst.FormattedString):
-        return any(isinstance(p, cst.FormattedStringText) and _has_prose(p.value) for p in node.parts)
-    if isinstance(node, cst.ConcatenatedString):
+    kind = type(node)
+    if kind is cst.FormattedString:
+        return any(type(p) is cst.FormattedStringText and _has_prose(p.value) for p in node.parts)
+    if kind is cst.ConcatenatedString:
         return _is_prose(node.left) or _is_prose(node.right)
-    if isinstance(node, cst.SimpleString):
+    if kind is cst.SimpleString:
         value = _string_value(node)
         return value is not None and _has_prose(value)
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Modulo, cst.Add)):
-        return _is_prose(node.left) or (isinstance(node.operator, cst.Add) and _is_prose(node.right))
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
+    if kind is cst.BinaryOperation:
+        operator = type(node.operator)
+        if operator is cst.Modulo or operator is cst.Add:
+            return _is_prose(node.left) or (operator is cst.Add and _is_prose(node.right))
+        return False
+    if kind is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value == "format":
         return _is_prose(node.func.value)
     return False
 
@@ -1565,35 +1771,39 @@ def _constant_key(node: cst.Subscript) -> Optional[str]:
     if len(node.slice) != 1:
         return None
     element = node.slice[0].slice
-    if isinstance(element, cst.Index):
+    if type(element) is cst.Index:
         return _string_value(element.value)
     return None
 
 
 def _leading_literal(node: cst.BaseExpression) -> Optional[str]:
-    if isinstance(node, cst.SimpleString):
+    kind = type(node)
+    if kind is cst.SimpleString:
         return _string_value(node)
-    if isinstance(node, cst.FormattedString):
+    if kind is cst.FormattedString:
         first = node.parts[0] if node.parts else None
-        if isinstance(first, cst.FormattedStringText):
+        if type(first) is cst.FormattedStringText:
             return first.value
-    if isinstance(node, cst.BinaryOperation):
+    if kind is cst.BinaryOperation:
         return _leading_literal(node.left)
     return None
 
 
 def _last_name(node: cst.BaseExpression) -> Optional[str]:
-    if isinstance(node, cst.Name):
+    """The last name of `a.b.c` or `a.b.c(...)(...)`: `c`."""
+    kind = type(node)
+    while kind is cst.Call:
+        node = node.func
+        kind = type(node)
+    if kind is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if kind is cst.Attribute:
         return node.attr.value
-    if isinstance(node, cst.Call):
-        return _last_name(node.func)
     return None
 
 
 def _del_targets(node: cst.BaseExpression) -> List[str]:
-    if isinstance(node, (cst.Tuple, cst.List)):
+    if type(node) in _SEQUENCE_TYPES:
         out: List[str] = []
         for element in node.elements:
             out.extend(_del_targets(element.value))

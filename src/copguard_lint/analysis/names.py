@@ -389,6 +389,16 @@ class Vocabulary:
             for word, found in by_last.items()
         }
         self._cache: Dict[Tuple[str, Optional[str]], NameMatch] = {}
+        # Answers of the per-name queries below, which the analyses ask for most names they read.
+        self._subject_cache: Dict[str, Optional[str]] = {}
+        self._thing_cache: Dict[str, bool] = {}
+        self._owner_cache: Dict[str, bool] = {}
+        self._sanitizer_cache: Dict[str, bool] = {}
+
+    def _remember(self, cache: Dict[str, Any], name: str, answer: Any) -> None:
+        if len(cache) >= self._CACHE_LIMIT:
+            cache.clear()
+        cache[name] = answer
 
     # ------------------------------------------------------------ loading
 
@@ -440,6 +450,9 @@ class Vocabulary:
         person, ``parent_profile`` -> adult, ``user_form`` / ``settings`` ->
         None.
         """
+        cache = self._subject_cache
+        if name in cache:
+            return cache[name]
         words = split_words(name)
         end = len(words)
         while end > 1 and (
@@ -449,8 +462,11 @@ class Vocabulary:
         ):
             end -= 1
         if end == 0 or words[end - 1] not in self._subjects:
-            return None
-        return self._subject_run(words, end - 1)[0]
+            answer = None
+        else:
+            answer = self._subject_run(words, end - 1)[0]
+        self._remember(cache, name, answer)
+        return answer
 
     def is_thing(self, name: str) -> bool:
         """Whether a name (a class or object name) is a thing that is not a person.
@@ -459,6 +475,13 @@ class Vocabulary:
         owner and no person word owns it: ``Queue``, ``CloudflareBackend``,
         ``SiteConfig`` -> True; ``UserModel``, ``StudentQueue``, ``Form`` -> False.
         """
+        answer = self._thing_cache.get(name)
+        if answer is None:
+            answer = self._is_thing(name)
+            self._remember(self._thing_cache, name, answer)
+        return answer
+
+    def _is_thing(self, name: str) -> bool:
         words = split_words(name)
         if not words or self.owner_is_person(name):
             return False
@@ -477,15 +500,23 @@ class Vocabulary:
         Person words right after a non-person owner do not count
         (``enterprise_customer_config``, ``service_account_settings``).
         """
-        words = split_words(name)
-        return any(
-            word in self._subjects and self._subject_run(words, position)[0] is not None
-            for position, word in enumerate(words)
-        )
+        answer = self._owner_cache.get(name)
+        if answer is None:
+            words = split_words(name)
+            answer = any(
+                word in self._subjects and self._subject_run(words, position)[0] is not None
+                for position, word in enumerate(words)
+            )
+            self._remember(self._owner_cache, name, answer)
+        return answer
 
     def is_sanitizer(self, name: str) -> bool:
         """Whether a function name ends a data flow (mask_email, hashlib.sha256, len)."""
-        return _find_sequence(split_words(name), self._sanitizers) is not None
+        answer = self._sanitizer_cache.get(name)
+        if answer is None:
+            answer = _find_sequence(split_words(name), self._sanitizers) is not None
+            self._remember(self._sanitizer_cache, name, answer)
+        return answer
 
     def person_words(self) -> FrozenSet[str]:
         """Every word that names a person (child, adult or anyone), plural forms included."""

@@ -89,6 +89,12 @@ class SinkCatalog:
             for name in spec.functions:
                 self._functions.setdefault(name, spec)
         self._method_specs = tuple(spec for spec in specs if spec.methods)
+        # The entries naming each method, in catalog order (most calls name none).
+        by_method: Dict[str, list] = {}
+        for spec in self._method_specs:
+            for method in spec.methods:
+                by_method.setdefault(method, []).append(spec)
+        self._specs_by_method: Dict[str, Tuple[SinkSpec, ...]] = {m: tuple(found) for m, found in by_method.items()}
         self._endpoint_specs = tuple(spec for spec in specs if spec.hosts)
         self._shape_specs = tuple(spec for spec in specs if spec.body_keys)
         self._by_id = {}
@@ -126,9 +132,7 @@ class SinkCatalog:
         entries with `require-import` match only names for which it says so.
         """
         if method is not None:
-            for spec in self._method_specs:
-                if method not in spec.methods:
-                    continue
+            for spec in self._specs_by_method.get(method, ()):
                 if spec.require_import and not _bound(receiver, imported):
                     continue
                 if "*" in spec.receivers or (receiver is not None and receiver in spec.receivers):
