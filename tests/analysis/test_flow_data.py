@@ -68,3 +68,33 @@ def test_sink_catalog_entries_are_well_formed() -> None:
     for spec in catalog.specs:
         assert spec.family in SINK_FAMILIES, spec.id
         assert spec.functions or spec.methods or spec.hosts, spec.id
+
+
+def test_summaries_do_not_depend_on_the_hash_seed(tmp_path):
+    """Facts are cached and compared across processes: set iteration order must not leak into them."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "mod.py").write_text(
+        "def check(value):\n    raise ValueError(value)\n\n\n"
+        "def outer(first, second, third):\n    check(first + second + third)\n",
+        encoding="utf-8",
+    )
+    script = (
+        "import json, sys\n"
+        "from copguard_lint.config import Settings\n"
+        "from copguard_lint.engine import Engine\n"
+        "result = Engine(Settings(select=('COP1',))).lint_source('mod.py', open(sys.argv[1], 'rb').read(), use_prefilter=False)\n"
+        "print(json.dumps([f.to_json() for f in result.facts], sort_keys=True))\n"
+    )
+    outputs = set()
+    for seed in range(6):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "mod.py")], env=env,
+                              capture_output=True, text=True, check=True)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    facts = json.loads(outputs.pop())
+    assert any(f["kind"] == "flow.summary" and f["data"]["function"] == "outer" for f in facts)

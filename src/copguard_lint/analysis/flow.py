@@ -504,7 +504,7 @@ class FlowAnalysis(Analysis):
                         continue
                     data = _argument_data(call, sink, target.params)
                     personal = tuple(sorted(d for d in data if d.param < 0))
-                    forwarded = [d for d in data if d.param >= 0]
+                    forwarded = sorted(d for d in data if d.param >= 0)  # a set: sorted, or facts vary by hash seed
                     if personal:
                         spec = self._spec(sink.spec_id)
                         self.add_hit(SinkHit(spec, call.node, sink.callee, personal, call.function, via=call.spelled))
