@@ -261,3 +261,35 @@ def test_flow_triggers_leave_code_without_personal_data_alone():
 
     text = "import math\n\n\ndef area(radius):\n    return math.pi * radius ** 2\n"
     assert not Prefilter((), flow_triggers(Settings())).search(text)
+
+
+# -- how a filter is evaluated: the same answers, faster ---------------------------
+
+
+def test_substrings_on_ascii_and_non_ascii_text_match_case_insensitively():
+    prefilter = Prefilter(["Geo", "user"], [])
+    assert prefilter.search("GEOLOCATION = 1\n")
+    assert prefilter.search("Current_User = 1\n")
+    assert not prefilter.search("x = 1\n")
+    # Non-ASCII text keeps the case-insensitive regex: `ſ` (long s) folds to `s` there,
+    # which lower-casing would miss.
+    assert prefilter.search("u\u017fer = 1  # caf\u00e9\n")
+    assert not prefilter.search("caf\u00e9 = 1\n")
+
+
+def test_triggers_sharing_all_sets_but_one_are_merged_without_changing_answers():
+    triggers = [
+        [{"name"}, {"child", "pupil"}],
+        [{"email"}, {"child", "pupil"}],
+        [{"address"}, {"child", "pupil"}, {"home"}],
+        [{"phone"}, {"parent"}],
+    ]
+    prefilter = Prefilter((), triggers)
+    assert len(prefilter.triggers) == 3  # name and email now share one trigger
+    cases = {
+        "child_name = 1\n": True, "pupil.email = 2\n": True, "email = 1\n": False,
+        "child_address = 1\n": False, "home_address_of_pupil = 1\n": True,
+        "parent_phone = 1\n": True, "child_phone = 1\n": False,
+    }
+    for text, wanted in cases.items():
+        assert prefilter.search(text) is wanted, text
