@@ -209,8 +209,26 @@ def test_pool_workers_share_the_cache(tmp_path):
     assert len(entries(tmp_path / "cache")) == len(files)
     engine = cached_engine(tmp_path / "cache")
     assert engine.run(files, jobs=2) == expected
+    assert engine.cache.hits == len(files)  # read by the parent: no pool for a rescan with nothing changed
     assert engine.run(files, jobs=1) == expected
-    assert engine.cache.hits == len(files)
+    assert engine.cache.hits == 2 * len(files)
+
+
+def test_only_cache_misses_go_to_the_pool(tmp_path, monkeypatch):
+    import copguard_lint.parallel as parallel
+
+    files = write_corpus(tmp_path / "src", 16)
+    engine = cached_engine(tmp_path / "cache")
+    expected = engine.run(files, jobs=2)
+    changed = files[:9]
+    for path, _ in changed:
+        path.write_bytes(path.read_bytes() + b"\n# edited\n")
+    sent = []
+    real = parallel.lint_in_pool
+    monkeypatch.setattr(parallel, "lint_in_pool", lambda engine, todo, *a, **k: sent.extend(todo) or real(engine, todo, *a, **k))
+    again = cached_engine(tmp_path / "cache").run(files, jobs=2)
+    assert sorted(d for _, d in sent) == sorted(d for _, d in changed)
+    assert again.files == expected.files
 
 
 def test_timed_out_results_are_not_cached(tmp_path, monkeypatch):

@@ -100,6 +100,20 @@ class Engine:
         return run_key(self.settings.digest(), parts)
 
     # -- one file -------------------------------------------------------
+    def cached_result(self, path: Path, display: str, force: bool = False) -> Optional[FileResult]:
+        """The cached result of a file as it is now, or None (no cache, not cached, unreadable)."""
+        cache = self.cache
+        if cache is None:
+            return None
+        try:
+            if path.stat().st_size > MAX_SOURCE_BYTES:
+                return None
+            data = path.read_bytes()
+        except OSError:
+            return None  # lint_path says why
+        cached = cache.get(ResultCache.entry_key(display, data, "linked" if force else ""))
+        return cached if cached is not None and cached.path == display else None
+
     def lint_path(self, path: Path, display: str, force: bool = False) -> FileResult:
         """Read and lint one file; unreadable files become COP001 findings.
 
@@ -272,6 +286,8 @@ class Engine:
         self, files: Sequence[Tuple[Path, str]], jobs: int = 1, progress=None, force: bool = False
     ) -> List[FileResult]:
         if jobs != 1 and len(files) >= 8:
+            if self.cache is not None:
+                return self._lint_misses_in_pool(files, jobs, progress, force)
             from .parallel import lint_in_pool  # multiprocessing costs ~13 ms to import: not for one file
 
             return lint_in_pool(self, files, jobs, progress, force=force)
@@ -281,6 +297,34 @@ class Engine:
             if progress is not None:
                 progress(1)
         return out
+
+    def _lint_misses_in_pool(
+        self, files: Sequence[Tuple[Path, str]], jobs: int, progress, force: bool
+    ) -> List[FileResult]:
+        """Cache hits read here; only the misses go to worker processes.
+
+        Starting a pool and shipping results back costs more than reading a
+        few hundred cached results, so a rescan with nothing changed starts none.
+        """
+        found: Dict[str, FileResult] = {}
+        misses = []
+        for path, display in files:
+            cached = self.cached_result(path, display, force)
+            if cached is None:
+                misses.append((path, display))
+                continue
+            found[display] = cached
+            if progress is not None:
+                progress(1)
+        if misses:
+            if len(misses) >= 8:
+                from .parallel import lint_in_pool
+
+                linted = lint_in_pool(self, misses, jobs, progress, force=force)
+            else:
+                linted = self.lint_many(misses, 1, progress, force)
+            found.update((result.path, result) for result in linted)
+        return [found[display] for _, display in files]
 
     def lint_linked(
         self, files: Sequence[Tuple[Path, str]], results: List[FileResult], jobs: int = 1

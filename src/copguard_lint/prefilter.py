@@ -193,13 +193,17 @@ class Selector:
     def __init__(
         self, file_rules, fact_analyses_: Sequence[type], settings: "Settings", order: Sequence[type] = ()
     ) -> None:
-        matchers: Dict[Tuple[Tuple[str, ...], tuple], Prefilter] = {}
+        matchers: Dict[Tuple[Tuple[str, ...], int], Prefilter] = {}
+        kept: list = []  # the trigger objects keyed by id below stay alive, so no id is reused
 
         def matcher(entity) -> Optional[Prefilter]:
             found = _triggers(entity, settings)
             if found is None:
                 return None
-            key = (tuple(sorted(set(found[0]))), tuple(sorted(repr(t) for t in found[1])))
+            # Entities sharing a trigger object (the exposure rules and the flow
+            # analysis) share one matcher: one evaluation per file.
+            kept.append(found[1])
+            key = (tuple(sorted(set(found[0]))), id(found[1]) if found[1] else 0)
             if key not in matchers:
                 matchers[key] = Prefilter(*found)
             return matchers[key]

@@ -288,14 +288,20 @@ def _code(node: cst.CSTNode) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def flow_triggers(settings) -> List[Tuple[FrozenSet[str], ...]]:
+def flow_triggers(settings) -> Tuple[Tuple[FrozenSet[str], ...], ...]:
     """Every way a file can come by personal data, as identifier words (prefilter.py).
 
     Names the vocabulary classifies; a request's payload, query or body read
     from a request object; validated form or serializer data; a whole object
-    dumped (only counted for an object named for a person).
+    dumped (only counted for an object named for a person). The same object
+    for the same vocabulary, so the rules sharing it share one filter.
     """
-    vocabulary = _vocabulary_for(settings)
+    return _flow_triggers(settings.personal_data)
+
+
+@lru_cache(maxsize=16)
+def _flow_triggers(personal_data) -> Tuple[Tuple[FrozenSet[str], ...], ...]:
+    vocabulary = _vocabulary_cached(personal_data)
     config = default_flow_config()
     people = frozenset(vocabulary.person_words())
 
@@ -308,7 +314,7 @@ def flow_triggers(settings) -> List[Tuple[FrozenSet[str], ...]]:
     out.append((words(config.payload_attributes),))
     dumps = config.dump_functions | config.dump_methods | config.dump_attributes
     out.append((words(dumps) | {"dict"}, people))
-    return out
+    return tuple(out)
 
 
 class FlowAnalysis(Analysis):
