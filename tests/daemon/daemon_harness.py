@@ -39,7 +39,7 @@ class Harness:
 
     def env(self, **extra: str) -> Dict[str, str]:
         env = dict(os.environ)
-        for name in ("COPGUARD_DEBUG", "COPGUARD_DAEMON", "COPGUARD_CACHE_DIR"):
+        for name in ("COPGUARD_DEBUG", "COPGUARD_DAEMON", "COPGUARD_CACHE_DIR", "CI"):
             env.pop(name, None)
         env[location.DIR_ENV] = self.directory
         # The copguard under test, whatever the working directory (a relative PYTHONPATH would not be).

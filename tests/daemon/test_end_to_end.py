@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from daemon_harness import process_gone
+from copguard_lint.daemon.launch import server_alive
 from helpers import write_tree
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the daemon is POSIX-only")
@@ -94,6 +95,22 @@ def test_first_call_starts_a_server_and_runs_itself_then_the_server_serves(daemo
     assert status["served"] == 0  # the first call ran in its own process
     second = daemon.run(["check", "--no-cache", "--daemon", "leaky.py"], project)
     same(second, expected)
+    assert daemon.status(socket_path)["served"] == 1
+
+
+def test_a_ci_job_starts_no_server_but_uses_one_that_runs(daemon, project):
+    socket_path = daemon.socket_path()
+    expected = daemon.run(["check", "--no-cache", "leaky.py"], project)
+    first = daemon.run(["check", "--no-cache", "--daemon", "leaky.py"], project, CI="true")
+    same(first, expected)
+    # A started server takes its lock file before loading anything (launch.py): within a second.
+    lock_path = socket_path[: -len(".sock")] + ".lock"
+    time.sleep(1.0)
+    assert not server_alive(lock_path)
+    assert daemon.status(socket_path) is None
+    daemon.start()
+    served = daemon.run(["check", "--no-cache", "--daemon", "leaky.py"], project, CI="true")
+    same(served, expected)
     assert daemon.status(socket_path)["served"] == 1
 
 

@@ -41,14 +41,24 @@ def run(argv: List[str]) -> Optional[int]:
         return None
     sock = connect(socket_path)
     if sock is None:
-        from . import launch
+        if not _in_ci():
+            from . import launch
 
-        launch.start_in_background(socket_path, lock_path)
+            launch.start_in_background(socket_path, lock_path)
         return None
     try:
         return _converse(sock, argv)
     finally:
         sock.close()
+
+
+def _in_ci() -> bool:
+    """A CI job (`CI=true`, set by GitHub Actions, GitLab, CircleCI...): no server is started.
+
+    A job scans once and ends; a server it started would idle on a shared
+    runner for the idle timeout. A server that is already there is still used.
+    """
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def connect(socket_path: str):
