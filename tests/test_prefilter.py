@@ -96,7 +96,8 @@ def _messages(run):
 def test_linked_files_are_linted_and_results_match_no_prefilter(tmp_path, jobs):
     files = _files(tmp_path)
     on = _engine()
-    assert on.prefilter is not None and on.link_fields == {"test.calls": ("callees", "function")}
+    assert on.prefilter is not None
+    assert on.links_by_analysis == {f"{SinkCalls.__module__}.SinkCalls": {"test.calls": ("callees", "function")}}
     off = _engine()
     off.prefilter = None
     with_filter = on.run(files, jobs=jobs)
@@ -155,7 +156,7 @@ def test_an_analysis_without_a_prefilter_turns_linking_off():
         requires = (Everywhere,)
 
     engine = Engine(Settings(), rules=[Rule2])
-    assert engine.prefilter is None and engine.link_fields == {}
+    assert engine.prefilter is None and engine.links_by_analysis == {}
 
 
 # -- word-level triggers ------------------------------------------------------------

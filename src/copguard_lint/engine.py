@@ -28,7 +28,7 @@ from .fingerprint import fingerprint, normalise_line
 from .globs import matches_any
 from .nesting import measure as measure_nesting
 from .parsing import parse
-from .prefilter import Selection, Selector, build_prefilter, identifiers_in, link_fields, linked_names, links_by_analysis
+from .prefilter import Selection, Selector, build_prefilter, identifiers_in, linked_names, links_by_analysis
 from .project import Project
 from .registry import is_selected, split_rules
 from .rule import AnyRule, Analysis, analyses_for
@@ -84,9 +84,8 @@ class Engine:
         self.report_unanalysable = "COP001" in self.rule_by_code
         # Which rules and analyses run on each file (None: all of them on every file).
         self.prefilter: Optional[Selector] = build_prefilter(self.file_rules, self.project_rules, settings)
-        # Fact fields that name code in other files (see Analysis.links): a file where
-        # the prefilter left an analysis out is linted after all if it mentions one.
-        self.link_fields = link_fields(self.file_rules, self.project_rules, settings) if self.prefilter is not None else {}
+        # Per analysis, the fact fields that name code in other files (see Analysis.links):
+        # a file where the prefilter left it out is linted after all if it mentions one.
         self.links_by_analysis = (
             links_by_analysis(self.file_rules, self.project_rules, settings) if self.prefilter is not None else {}
         )

@@ -256,15 +256,6 @@ def analysis_name(analysis: type) -> str:
     return f"{analysis.__module__}.{analysis.__qualname__}"
 
 
-def link_fields(file_rules, project_rules, settings: "Settings") -> Dict[str, Tuple[str, ...]]:
-    """Fact kind -> fields naming code in other files, over every analysis that can be left out."""
-    fields: Dict[str, Set[str]] = {}
-    for links in links_by_analysis(file_rules, project_rules, settings).values():
-        for kind, names in links.items():
-            fields.setdefault(kind, set()).update(names)
-    return {kind: tuple(sorted(names)) for kind, names in fields.items()}
-
-
 def links_by_analysis(file_rules, project_rules, settings: "Settings") -> Dict[str, Dict[str, Tuple[str, ...]]]:
     """Analysis name -> (fact kind -> fields naming code in other files where it must run).
 

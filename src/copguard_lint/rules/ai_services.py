@@ -19,13 +19,9 @@ model shares nothing.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Sequence, Tuple
-
-from ..analysis.flow import Datum, SinkHit, default_flow_config
 from ..analysis.sinks import sinks_for, spec_labels
 from ..findings import Confidence, Severity
-from ..rule import ProjectFinding
-from .exposure import ExposureRule, cross_file_hits, describe, reportable
+from .exposure import ExposureRule
 
 FAMILY = "ai"
 _WHY = (
@@ -50,37 +46,14 @@ class ChildDataToAiService(ExposureRule):
     clauses = ("ITU-COP-FD", "KH-COP-4.2", "UK-AADC-9", "CA-AADC-B3")
     family = FAMILY
 
-    def message(self, hit: SinkHit, data: Sequence[Datum]) -> str:
-        origins = sorted({d.origin for d in data})
-        where = f" (from {', '.join(origins[:2])})" if origins and hit.via == "" else ""
-        through = f" through {hit.via}()" if hit.via else ""
-        return (
-            f"{describe(data)}{where} reaches {hit.spec.label} via {hit.callee}{through}: {_WHY}. "
-            f"{_ADVICE[0].upper()}{_ADVICE[1:]}"
-        )
+    @classmethod
+    def advice(cls) -> str:
+        return f"{_WHY}. {_ADVICE[0].upper()}{_ADVICE[1:]}"
 
     @classmethod
-    def check_project(cls, project) -> Iterable[ProjectFinding]:
-        """Calls passing personal data to a helper in another file that sends it to an AI service."""
-        audience = project.settings.audience
-        config = default_flow_config()
-        labels = spec_labels(sinks_for(project.settings))
-        grouped: Dict[object, Tuple[str, str, List[Datum]]] = {}
-        for call, family, label, data, callee in cross_file_hits(project):
-            if family != FAMILY or config.is_test_module(call.path):
-                continue
-            counted = reportable(data, audience, family)
-            if not counted:
-                continue
-            if call in grouped:
-                grouped[call][2].extend(d for d in counted if d not in grouped[call][2])
-            else:
-                grouped[call] = (labels.get(label, label), callee, list(counted))
-        for call, (label, callee, counted) in grouped.items():
-            yield ProjectFinding.at(call, (
-                f"{describe(counted)} reaches {label} via {callee} inside {call.get('spelled')}(): {_WHY}. "
-                f"{_ADVICE[0].upper()}{_ADVICE[1:]}"
-            ))
+    def sink_label(cls, label: str, project) -> str:
+        """Cross-file facts record the sink's id; the message names the provider."""
+        return spec_labels(sinks_for(project.settings)).get(label, label)
 
 
 AI_RULES = (ChildDataToAiService,)

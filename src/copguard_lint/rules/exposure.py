@@ -124,19 +124,26 @@ class ExposureRule(Rule):
                 grouped[call] = (label, callee, list(counted))
         for call, (label, callee, counted) in grouped.items():
             message = (
-                f"{describe(counted)} reaches {label} via {callee} inside {call.get('spelled')}(): "
-                f"{FAMILY_ADVICE[cls.family]}"
+                f"{describe(counted)} reaches {cls.sink_label(label, project)} via {callee} "
+                f"inside {call.get('spelled')}(): {cls.advice()}"
             )
             yield ProjectFinding.at(call, message)
+
+    @classmethod
+    def advice(cls) -> str:
+        """What follows the colon of every finding: why it matters (where not obvious) and the fix."""
+        return FAMILY_ADVICE[cls.family]
+
+    @classmethod
+    def sink_label(cls, label: str, project) -> str:
+        """How a sink recorded in a cross-file fact is named in a message."""
+        return label
 
     def message(self, hit: SinkHit, data: Sequence[Datum]) -> str:
         origins = sorted({d.origin for d in data})
         where = f" (from {', '.join(origins[:2])})" if origins and hit.via == "" else ""
         through = f" through {hit.via}()" if hit.via else ""
-        return (
-            f"{describe(data)}{where} reaches {hit.spec.label} via {hit.callee}{through}: "
-            f"{FAMILY_ADVICE[self.family]}"
-        )
+        return f"{describe(data)}{where} reaches {hit.spec.label} via {hit.callee}{through}: {self.advice()}"
 
 
 class ChildDataInLogs(ExposureRule):
